@@ -10,19 +10,19 @@ import (
 type Code string
 
 const (
-	EInvalid            Code = "invalid"              // 422: the request is well-formed but breaks a rule
-	EBadRequest         Code = "bad_request"          // 400: the request cannot be read at all
-	ENotFound           Code = "not_found"            // 404
-	EConflict           Code = "conflict"             // 409: duplicates, lost races
-	EIllegalTransition  Code = "illegal_transition"   // 409: the event is not allowed in the current state
-	EForbidden          Code = "forbidden"            // 403
-	EUnauthenticated    Code = "unauthenticated"      // 401
-	EPreconditionFailed Code = "precondition_failed"  // 412: a stale If-Match
-	ETooManyRequests    Code = "too_many_requests"    // 429
-	ETooLarge           Code = "too_large"            // 413
-	EUnsupportedMedia   Code = "unsupported_media"    // 415
-	EUnavailable        Code = "unavailable"          // 503
-	EInternal           Code = "internal"             // 500: never shown to clients in detail
+	EInvalid            Code = "invalid"             // 422: the request is well-formed but breaks a rule
+	EBadRequest         Code = "bad_request"         // 400: the request cannot be read at all
+	ENotFound           Code = "not_found"           // 404
+	EConflict           Code = "conflict"            // 409: duplicates, lost races
+	EIllegalTransition  Code = "illegal_transition"  // 409: the event is not allowed in the current state
+	EForbidden          Code = "forbidden"           // 403
+	EUnauthenticated    Code = "unauthenticated"     // 401
+	EPreconditionFailed Code = "precondition_failed" // 412: a stale If-Match
+	ETooManyRequests    Code = "too_many_requests"   // 429
+	ETooLarge           Code = "too_large"           // 413
+	EUnsupportedMedia   Code = "unsupported_media"   // 415
+	EUnavailable        Code = "unavailable"         // 503
+	EInternal           Code = "internal"            // 500: never shown to clients in detail
 )
 
 // FieldError names one offending field of a request and what is wrong with it.
