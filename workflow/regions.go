@@ -1,0 +1,48 @@
+package workflow
+
+import (
+	"context"
+
+	"github.com/ducha/ducha/domain"
+)
+
+// Regions reads the region tree; every signed-in user may.
+type Regions struct{ Deps }
+
+// Get returns one region.
+func (s *Regions) Get(ctx context.Context, code string) (domain.Region, error) {
+	if _, ok := domain.LevelOfCode(code); !ok {
+		return domain.Region{}, domain.Errorf(domain.ENotFound, "region %q not found", code)
+	}
+	return s.Store.Read(ctx).Region(code)
+}
+
+// Children lists a region's children by code.
+func (s *Regions) Children(ctx context.Context, parent string, p Page) (Paged[domain.Region], error) {
+	if _, err := s.Get(ctx, parent); err != nil {
+		if domain.ErrorCode(err) == domain.ENotFound {
+			var v domain.Validation
+			v.AddValue("query.parent", parent, "no such region")
+			return Paged[domain.Region]{}, v.Err()
+		}
+		return Paged[domain.Region]{}, err
+	}
+	after, err := DecodeCursor(p.Cursor)
+	if err != nil {
+		return Paged[domain.Region]{}, err
+	}
+	n := p.Size()
+	rs, err := s.Store.Read(ctx).RegionChildren(parent, after, n+1)
+	if err != nil {
+		return Paged[domain.Region]{}, err
+	}
+	out := Paged[domain.Region]{Items: rs}
+	if len(rs) > n {
+		out.Items = rs[:n]
+		out.Next = EncodeCursor(rs[n-1].Code)
+	}
+	return out, nil
+}
+
+// Audit reads the audit log.
+type Audit struct{ Deps }
