@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ducha/ducha/domain"
+	"github.com/ducha/ducha/store"
 )
 
 // Regions reads the region tree; every signed-in user may.
@@ -46,3 +47,26 @@ func (s *Regions) Children(ctx context.Context, parent string, p Page) (Paged[do
 
 // Audit reads the audit log.
 type Audit struct{ Deps }
+
+// List reads entries newest first, within the actor's subtree.
+func (s *Audit) List(ctx context.Context, actor domain.Actor, f store.AuditFilter, p Page) (Paged[store.AuditEntry], error) {
+	if err := s.Authz.Check(actor, "audit", "read", actor.RegionCode); err != nil {
+		return Paged[store.AuditEntry]{}, err
+	}
+	before, err := DecodeIDCursor(p.Cursor)
+	if err != nil {
+		return Paged[store.AuditEntry]{}, err
+	}
+	f.Scope = actor.RegionCode
+	n := p.Size()
+	es, err := s.Store.Read(ctx).ListAudit(f, before, n+1)
+	if err != nil {
+		return Paged[store.AuditEntry]{}, err
+	}
+	out := Paged[store.AuditEntry]{Items: es}
+	if len(es) > n {
+		out.Items = es[:n]
+		out.Next = EncodeIDCursor(es[n-1].ID)
+	}
+	return out, nil
+}
