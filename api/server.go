@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humaecho"
@@ -62,6 +61,10 @@ func New(d Deps) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// Behind a proxy, trust its headers only once configured to; by default
+	// the client address is the peer's, so X-Forwarded-For cannot dodge the
+	// sign-in throttle.
+	e.IPExtractor = echo.ExtractIPDirect()
 	s := &Server{Deps: d, echo: e}
 	e.HTTPErrorHandler = s.echoError
 	e.Use(middleware.RequestID())
@@ -103,7 +106,8 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Response().Header().Get(echo.HeaderXRequestID)
 		r := c.Request()
-		c.SetRequest(r.WithContext(workflow.WithRequestID(r.Context(), id)))
+		ctx := context.WithValue(workflow.WithRequestID(r.Context(), id), remoteAddrKey{}, c.RealIP())
+		c.SetRequest(r.WithContext(ctx))
 		return next(c)
 	}
 }
@@ -135,11 +139,13 @@ func (s *Server) echoError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	p := toProblem(s.Log, err)
+	var p *Problem
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		msg, _ := he.Message.(string)
 		p = &Problem{Type: problemType(codeOf(he.Code)), Title: http.StatusText(he.Code), Status: he.Code, Detail: msg}
+	} else {
+		p = toProblem(s.Log, err)
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
 	c.Response().WriteHeader(p.Status)
@@ -253,4 +259,3 @@ type redisOpt struct{ q *jobs.Queue }
 
 func (o redisOpt) MakeRedisClient() any { return o.q.Redis() }
 
-var _ = time.Second
