@@ -1,6 +1,9 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // SetKind says which side of the two-way assessment a set measures.
 type SetKind string
@@ -115,4 +118,51 @@ func (in Indicator) Quantitative() bool { return len(in.Measures) > 0 }
 // MeasureCode builds a measure code from an indicator code and a 0-based index.
 func MeasureCode(indicatorCode string, i int) string {
 	return fmt.Sprintf("%s%c", indicatorCode, 'a'+i)
+}
+
+// SetStatus is the life of an indicator set: a draft may change; a
+// published set never does.
+type SetStatus string
+
+const (
+	SetDraft     SetStatus = "draft"
+	SetPublished SetStatus = "published"
+)
+
+// IndicatorSet is one version of a catalogue: a national set of the notice,
+// or a set a region derived from its parent (part 二 of the notice).
+type IndicatorSet struct {
+	ID          int64       `json:"id"`
+	Code        string      `json:"code"`
+	Kind        SetKind     `json:"kind"`
+	Name        string      `json:"name"`
+	NameEN      string      `json:"name_en,omitempty"`
+	RegionCode  string      `json:"region_code"` // "0" for the national sets
+	ParentID    *int64      `json:"parent_id"`   // nil for the national sets
+	Status      SetStatus   `json:"status"`
+	Version     int         `json:"version"` // optimistic-lock counter of the draft
+	CreatedAt   time.Time   `json:"created_at"`
+	PublishedAt *time.Time  `json:"published_at"`
+	Indicators  []Indicator `json:"indicators"`
+}
+
+// Indicator returns the indicator with the given code.
+func (s IndicatorSet) Indicator(code string) (Indicator, bool) {
+	for _, in := range s.Indicators {
+		if in.Code == code {
+			return in, true
+		}
+	}
+	return Indicator{}, false
+}
+
+// Measures returns every measure of the set by code.
+func (s IndicatorSet) Measures() map[string]Measure {
+	out := map[string]Measure{}
+	for _, in := range s.Indicators {
+		for _, m := range in.Measures {
+			out[m.Code] = m
+		}
+	}
+	return out
 }
