@@ -41,6 +41,8 @@ type Deps struct {
 	Audit    *workflow.Audit
 	Registry *prometheus.Registry
 	Version  string
+
+	Campaigns *workflow.Campaigns
 }
 
 // Server is the HTTP API.

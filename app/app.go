@@ -46,6 +46,8 @@ type App struct {
 	Regions *workflow.Regions
 	Audit   *workflow.Audit
 
+	Campaigns *workflow.Campaigns
+
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
 	relayStop  context.CancelFunc
@@ -88,6 +90,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Users = workflow.NewUsers(deps, a.Auth)
 	a.Regions = &workflow.Regions{Deps: deps}
 	a.Audit = &workflow.Audit{Deps: deps}
+	a.Campaigns = workflow.NewCampaigns(deps, workflow.CampaignsConfig{})
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -99,7 +102,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
-		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version})
+		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
+		Campaigns: a.Campaigns})
 	return a, nil
 }
 
@@ -107,6 +111,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 func (a *App) handlers() jobs.Handlers {
 	return jobs.Handlers{
 		TypePing: a.handlePing,
+
+		workflow.TypeDeadlineReminder: a.Campaigns.HandleDeadlineTask,
+		workflow.TypeDeadlineOverdue:  a.Campaigns.HandleDeadlineTask,
 	}
 }
 
