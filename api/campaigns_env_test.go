@@ -38,6 +38,28 @@ func (e *campEnv) user(name, role, region string) string {
 
 func (e *campEnv) admin() string { return e.AdminToken }
 
+// setClock moves the app's clock and signs everyone in again (tokens last
+// 12 hours of the clock).
+func (e *campEnv) setClock(t time.Time) {
+	e.t.Helper()
+	e.Clock.Set(t)
+	e.relogin()
+}
+
+func (e *campEnv) advance(d time.Duration) { e.setClock(e.Clock.Now().Add(d)) }
+
+func (e *campEnv) relogin() {
+	e.t.Helper()
+	for name := range e.tokens {
+		if name == "admin" {
+			e.AdminToken = e.Login("admin", testenv.AdminPassword)
+			e.tokens[name] = e.AdminToken
+			continue
+		}
+		e.tokens[name] = e.Login(name, testenv.UserPassword)
+	}
+}
+
 // coordinator is the province coordinator of a province.
 func (e *campEnv) coordinator(province string) string {
 	return e.user("coord"+province, "province_coordinator", province)
