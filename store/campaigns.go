@@ -478,7 +478,7 @@ func (tx *Tx) SetOverdue(id int64, phase domain.Phase, since *time.Time) error {
 const (
 	NoticeOverdue = "overdue"
 	// Reminders are "reminder_" plus how long before the deadline, e.g.
-	// reminder_72h.
+	// reminder_72h, reminder_24h.
 	NoticeReminderPrefix = "reminder_"
 )
 
@@ -503,15 +503,28 @@ type noticeRow struct {
 func (noticeRow) TableName() string { return "deadline_notices" }
 
 // RecordNotice stores a notice; it reports false, storing nothing, when the
-// same notice (inspection, phase, kind) was recorded before.
+// same notice (inspection, phase, kind) was recorded before. Call it holding
+// the inspection's lock; the unique key is the backstop.
+//
+// (It looks first rather than inserting with ON CONFLICT DO NOTHING: on
+// MariaDB GORM adds RETURNING, which returns the existing row, so the
+// affected-row count cannot tell a duplicate from an insert.)
 func (tx *Tx) RecordNotice(n DeadlineNotice) (bool, error) {
+	var found int64
+	err := tx.db.Model(&noticeRow{}).Where("inspection_id = ? AND phase = ? AND kind = ?", n.InspectionID,
+		string(n.Phase), n.Kind).Count(&found).Error
+	if err != nil {
+		return false, fmt.Errorf("store: record notice: %w", err)
+	}
+	if found > 0 {
+		return false, nil
+	}
 	row := noticeRow{InspectionID: n.InspectionID, Phase: string(n.Phase), Kind: n.Kind, DueAt: n.DueAt.UTC(),
 		SentAt: n.SentAt.UTC()}
-	res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-	if res.Error != nil {
-		return false, fmt.Errorf("store: record notice: %w", res.Error)
+	if err := tx.db.Create(&row).Error; err != nil {
+		return false, fmt.Errorf("store: record notice: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return true, nil
 }
 
 // Notices lists an inspection's notices in the order they were recorded.

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/ducha/ducha/domain"
@@ -67,7 +68,7 @@ func (s *Campaigns) HandleDeadlineTask(ctx context.Context, tx *store.Tx, task s
 	kind := store.NoticeOverdue
 	event := "overdue"
 	if !overdue {
-		kind = store.NoticeReminderPrefix + p.Before.String()
+		kind = store.NoticeReminderPrefix + durationLabel(p.Before)
 		event = "deadline_reminder"
 	}
 	// Lock order: batch, then its inspections.
@@ -106,7 +107,7 @@ func (s *Campaigns) HandleDeadlineTask(ctx context.Context, tx *store.Tx, task s
 				return err
 			}
 		} else {
-			detail["before"] = p.Before.String()
+			detail["before"] = durationLabel(p.Before)
 		}
 		if err := audit(ctx, tx, domain.SystemActor, now, store.AuditEntry{Entity: entityInspection,
 			EntityID: id64(in.ID), RegionCode: in.RegionCode, Event: event, Detail: detail}); err != nil {
@@ -114,4 +115,12 @@ func (s *Campaigns) HandleDeadlineTask(ctx context.Context, tx *store.Tx, task s
 		}
 	}
 	return nil
+}
+
+// durationLabel writes whole hours as "72h", anything else as Go does.
+func durationLabel(d time.Duration) string {
+	if d > 0 && d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	}
+	return d.String()
 }
