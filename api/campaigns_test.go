@@ -488,6 +488,8 @@ func TestCampaignAPI422(t *testing.T) {
 		{"unknown state", "/api/v1/inspections?state=dreaming", f.admin(), nil, []string{"query.state"}},
 		{"bad overdue", "/api/v1/inspections?overdue=maybe", f.admin(), nil, nil},
 		{"bad region filter", "/api/v1/campaigns?region_code=x", f.admin(), nil, []string{"query.region_code"}},
+		{"unknown region filter", "/api/v1/inspections?region_code=419999", f.admin(), nil, []string{"query.region_code"}},
+		{"unknown campaign region", "/api/v1/campaigns?region_code=419999", f.admin(), nil, []string{"query.region_code"}},
 	} {
 		method := "POST"
 		if c.body == nil {

@@ -276,10 +276,8 @@ func (s *Campaigns) List(ctx context.Context, actor domain.Actor, q CampaignQuer
 	if q.State != "" && !domain.CampaignMachine().HasState(q.State) {
 		v.AddValue("query.state", q.State, "not a campaign state")
 	}
-	if q.RegionCode != "" {
-		if _, ok := domain.LevelOfCode(q.RegionCode); !ok {
-			v.AddValue("query.region_code", q.RegionCode, "not a region code")
-		}
+	if err := checkRegionFilter(s.Store.Read(ctx), &v, q.RegionCode); err != nil {
+		return Paged[domain.Campaign]{}, err
 	}
 	after, err := DecodeIDCursor(p.Cursor)
 	if err != nil {
@@ -295,6 +293,25 @@ func (s *Campaigns) List(ctx context.Context, actor domain.Actor, q CampaignQuer
 		return Paged[domain.Campaign]{}, err
 	}
 	return page(cs, n, func(c domain.Campaign) int64 { return c.ID }), nil
+}
+
+// checkRegionFilter checks a listing's region_code: "" (none), or a region
+// that exists.
+func checkRegionFilter(tx *store.Tx, v *domain.Validation, code string) error {
+	if code == "" {
+		return nil
+	}
+	if _, ok := domain.LevelOfCode(code); !ok {
+		v.AddValue("query.region_code", code, "not a region code")
+		return nil
+	}
+	if _, err := tx.Region(code); err != nil {
+		if domain.ErrorCode(err) != domain.ENotFound {
+			return err
+		}
+		v.AddValue("query.region_code", code, "no such region")
+	}
+	return nil
 }
 
 // page cuts a list read with one extra row into a page and its cursor.

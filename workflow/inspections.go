@@ -171,10 +171,8 @@ func (s *Campaigns) Inspections(ctx context.Context, actor domain.Actor, q Inspe
 	if q.State != "" && !domain.InspectionMachine().HasState(q.State) {
 		v.AddValue("query.state", q.State, "not an inspection state")
 	}
-	if q.RegionCode != "" {
-		if _, ok := domain.LevelOfCode(q.RegionCode); !ok {
-			v.AddValue("query.region_code", q.RegionCode, "not a region code")
-		}
+	if err := checkRegionFilter(s.Store.Read(ctx), &v, q.RegionCode); err != nil {
+		return Paged[domain.Inspection]{}, err
 	}
 	after, err := DecodeIDCursor(p.Cursor)
 	if err != nil {
