@@ -231,14 +231,14 @@ func (s *Campaigns) checkSets(_ context.Context, _ *store.Tx, v *domain.Validati
 
 // checkTargetRates checks that every target is a rate in percent.
 func checkTargetRates(v *domain.Validation, targets map[string]float64) {
-	for _, code := range sortedKeys(targets) {
+	for _, code := range sortedCodes(targets) {
 		if x := targets[code]; math.IsNaN(x) || x < 0 || x > 100 {
 			v.AddValue("body.targets."+code, x, "a target is a rate in percent, from 0 to 100")
 		}
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func sortedCodes[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
