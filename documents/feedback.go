@@ -74,7 +74,9 @@ type FeedbackLetter struct {
 	// indicators, as domain.ScoreTotal computed it (unrounded).
 	Total domain.Total `json:"total"`
 	// IndicatorNames gives each indicator code its Chinese name (指标名称),
-	// for the score tables and for findings and requirements.
+	// for the score tables and for findings and requirements; it may also
+	// name the measures of an indicator that has several (IN18a, OUT15b:
+	// 查询反馈率), which the tables then label. A missing name prints the code.
 	IndicatorNames map[string]string `json:"indicator_names"`
 	// Findings in the order the letter lists them within each severity.
 	Findings         []Finding     `json:"findings"`
