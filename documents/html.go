@@ -90,9 +90,10 @@ type feedbackView struct {
 	Due      string
 	Scores   scoresView
 	Findings []findingGroup
-	Reqs     []reqView
+	Reqs     []itemView
 	Sets     []setView
-	// Section numbers: sections without content are left out.
+	// Section numbers (一, 二, …), counted here so that a section can be
+	// added or made optional without renumbering the template.
 	SecScores, SecFindings, SecReqs string
 }
 
@@ -125,8 +126,6 @@ type itemView struct {
 	Text  string
 	Due   string
 }
-
-type reqView = itemView
 
 type setView struct {
 	N       int    // attachment number
@@ -175,7 +174,7 @@ func newFeedbackView(l FeedbackLetter) feedbackView {
 	}
 	v.SecReqs = next()
 	for i, r := range l.Requirements {
-		v.Reqs = append(v.Reqs, reqView{N: i + 1, Label: indicatorLabel(l.IndicatorNames, r.IndicatorCode), Text: sentence(r.Text), Due: ChineseDate(r.DueAt)})
+		v.Reqs = append(v.Reqs, itemView{N: i + 1, Label: indicatorLabel(l.IndicatorNames, r.IndicatorCode), Text: sentence(r.Text), Due: ChineseDate(r.DueAt)})
 	}
 	for _, s := range []domain.SetScore{l.Total.Inflow, l.Total.Outflow} {
 		if len(s.Indicators) == 0 {
@@ -214,11 +213,10 @@ func newScoresView(l FeedbackLetter) scoresView {
 	}
 	s.Pending = joinNames(pending)
 	for _, c := range domain.Categories {
-		row := catRow{Name: c.Chinese(), Inflow: categoryCell(t.Inflow, c), Outflow: categoryCell(t.Outflow, c)}
-		if row.Inflow == "" && row.Outflow == "" && !hasCategory(t.Inflow, c) && !hasCategory(t.Outflow, c) {
+		if !hasCategory(t.Inflow, c) && !hasCategory(t.Outflow, c) {
 			continue
 		}
-		s.Categories = append(s.Categories, row)
+		s.Categories = append(s.Categories, catRow{Name: c.Chinese(), Inflow: categoryCell(t.Inflow, c), Outflow: categoryCell(t.Outflow, c)})
 	}
 	if t.Veto != nil {
 		var inds []string
@@ -235,7 +233,8 @@ func hasCategory(s domain.SetScore, c domain.Category) bool {
 }
 
 // categoryCell is a category's score in a set, "—" when the set has the
-// category without a score, "" when it does not have it.
+// category without a score, "" when it does not have it (the template
+// prints "—" for that too).
 func categoryCell(s domain.SetScore, c domain.Category) string {
 	for _, cs := range s.Categories {
 		if cs.Category == c {
@@ -330,7 +329,7 @@ type bulletinView struct {
 	P            page
 	B            Bulletin
 	Unit         string // 省(区、市)
-	From, To     string
+	Period       string // 二〇二六年一月十二日至二月六日
 	Regions      string // the inspected regions by code, 、-joined
 	Count        int
 	Order        string // 广东省(85.2分)、…
@@ -397,8 +396,7 @@ func newBulletinView(b Bulletin) bulletinView {
 	v := bulletinView{
 		P:      newPage(b.Masthead, b.Issuer, b.Number, b.Title, ChineseDate(b.IssuedAt)),
 		B:      b,
-		From:   ChineseDate(b.Period.From),
-		To:     ChineseDate(b.Period.To),
+		Period: chineseDateRange(b.Period.From, b.Period.To),
 		Secs:   map[string]string{},
 		Tables: map[string]int{},
 	}

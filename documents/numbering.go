@@ -54,6 +54,18 @@ func ChineseDate(t time.Time) string {
 	return b.String()
 }
 
+// chineseDateRange writes a span of days, leaving out the second year when
+// it is the first's: 二〇二六年一月十二日至二月六日.
+func chineseDateRange(from, to time.Time) string {
+	f, t := ChineseDate(from), ChineseDate(to)
+	if from.In(beijing).Year() == to.In(beijing).Year() {
+		if _, rest, ok := strings.Cut(t, "年"); ok {
+			t = rest
+		}
+	}
+	return f + "至" + t
+}
+
 var digitZH = [...]string{"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"}
 
 // ChineseNumber writes n (0–99) in words as headings and dates count:

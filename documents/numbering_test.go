@@ -135,3 +135,14 @@ func TestSentence(t *testing.T) {
 		t.Errorf("clauses = %q", got)
 	}
 }
+
+func TestChineseDateRange(t *testing.T) {
+	jan12, feb6 := time.Date(2026, 1, 12, 9, 0, 0, 0, beijing), time.Date(2026, 2, 6, 0, 0, 0, 0, beijing)
+	if got := chineseDateRange(jan12, feb6); got != "二〇二六年一月十二日至二月六日" {
+		t.Errorf("same year: %q", got)
+	}
+	dec28 := time.Date(2025, 12, 28, 0, 0, 0, 0, beijing)
+	if got := chineseDateRange(dec28, feb6); got != "二〇二五年十二月二十八日至二〇二六年二月六日" {
+		t.Errorf("across years: %q", got)
+	}
+}
