@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -23,24 +24,45 @@ import (
 //   - a parent's indicator missing from the sheet must be listed, with a
 //     reason, on the sheet 删除的指标, and is removed.
 //
+// The workbook is read only once the actor may derive for the region.
 // Nothing is stored unless the whole sheet is right; otherwise one EInvalid
 // error names every offending cell (file.row[7].指标名称).
-func (c *Catalogue) Import(ctx context.Context, actor domain.Actor, d Derivation, sh xlsx.Sheet, filename string) (domain.IndicatorSet, error) {
-	form := func(f string) string { return "body." + f }
-	var v domain.Validation
-	if err := c.checkDerivation(ctx, &v, &d, form); err != nil {
+func (c *Catalogue) Import(ctx context.Context, actor domain.Actor, d Derivation, workbook io.Reader, filename string) (domain.IndicatorSet, error) {
+	if err := c.checkImport(ctx, actor, &d); err != nil {
 		return domain.IndicatorSet{}, err
+	}
+	sh, err := xlsx.Read(workbook)
+	if err != nil {
+		return domain.IndicatorSet{}, err
+	}
+	return c.importSheet(ctx, actor, d, sh, filename)
+}
+
+// ImportSheet is Import of a workbook already read.
+func (c *Catalogue) ImportSheet(ctx context.Context, actor domain.Actor, d Derivation, sh xlsx.Sheet, filename string) (domain.IndicatorSet, error) {
+	if err := c.checkImport(ctx, actor, &d); err != nil {
+		return domain.IndicatorSet{}, err
+	}
+	return c.importSheet(ctx, actor, d, sh, filename)
+}
+
+func (c *Catalogue) checkImport(ctx context.Context, actor domain.Actor, d *Derivation) error {
+	var v domain.Validation
+	if err := c.checkDerivation(ctx, &v, d, func(f string) string { return "body." + f }); err != nil {
+		return err
 	}
 	if err := v.Err(); err != nil {
-		return domain.IndicatorSet{}, err
+		return err
 	}
-	if err := c.Authz.Check(actor, "catalogue", "write", d.RegionCode); err != nil {
-		return domain.IndicatorSet{}, err
-	}
+	return c.Authz.Check(actor, "catalogue", "write", d.RegionCode)
+}
+
+func (c *Catalogue) importSheet(ctx context.Context, actor domain.Actor, d Derivation, sh xlsx.Sheet, filename string) (domain.IndicatorSet, error) {
 	now := c.now()
 	var out domain.IndicatorSet
 	err := c.Store.Tx(ctx, func(tx *store.Tx) error {
-		parent, ok, err := parentFor(tx, actor, &v, d, form)
+		var v domain.Validation
+		parent, ok, err := parentFor(tx, actor, &v, d, func(f string) string { return "body." + f })
 		if err != nil || !ok {
 			return firstErr(err, v)
 		}

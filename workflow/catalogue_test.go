@@ -610,7 +610,7 @@ func TestImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp, err := f.c.Import(f.ctx, gd, workflow.Derivation{ParentID: out.ID, RegionCode: "44", Name: "导入"}, sh, "44.xlsx")
+	imp, err := f.c.ImportSheet(f.ctx, gd, workflow.Derivation{ParentID: out.ID, RegionCode: "44", Name: "导入"}, sh, "44.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +638,7 @@ func TestImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sh, _ = xlsx.Read(&buf)
-	imp, err = f.c.Import(f.ctx, admin, workflow.Derivation{ParentID: out.ID, RegionCode: "0", Name: "copy"}, sh, "")
+	imp, err = f.c.ImportSheet(f.ctx, admin, workflow.Derivation{ParentID: out.ID, RegionCode: "0", Name: "copy"}, sh, "")
 	if err != nil || !reflect.DeepEqual(imp.Indicators, out.Indicators) {
 		t.Errorf("national round trip: %v", err)
 	}
@@ -676,7 +676,7 @@ func TestImportErrors(t *testing.T) {
 	sh.Indicators = slices.DeleteFunc(sh.Indicators, func(si xlsx.Indicator) bool { return si.Code == "IN07" })
 	sh.Removed = []xlsx.Removal{{Code: "IN08", Row: 2}, {Code: "IN99", Row: 3, Reason: "x"}}
 	r := func(code string, col string) string { return xlsx.Loc(rowOf[code].Row, col) }
-	_, err = f.c.Import(f.ctx, gd, workflow.Derivation{ParentID: in.ID, RegionCode: "44", Name: "坏表"}, sh, "bad.xlsx")
+	_, err = f.c.ImportSheet(f.ctx, gd, workflow.Derivation{ParentID: in.ID, RegionCode: "44", Name: "坏表"}, sh, "bad.xlsx")
 	de := domainError(t, err, domain.EInvalid)
 	want := []string{
 		"file", // IN05 and IN07 of the parent are missing
