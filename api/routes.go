@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	s.userRoutes()
 	s.regionRoutes()
 	s.auditRoutes()
+	s.catalogueRoutes()
 }
 
 // List is one page of a listing.
