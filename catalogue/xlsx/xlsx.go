@@ -125,16 +125,19 @@ func ParseRange(s string) (domain.LevelSpec, bool) {
 	return domain.LevelSpec{Lowest: lv, Highest: lv}, ok
 }
 
-// levelWords maps the notice's level wording to levels, longest first so
-// that 社区 is not read as 区 (county).
+// levelWords maps level wording to levels; a word is taken out of the text
+// once read, so the longer ones come first (社区 is a village, not 区, a
+// county; 地区 a prefecture).
 var levelWords = []struct {
 	word  string
 	level domain.Level
 }{
 	{"社区", domain.LevelVillage}, {"村", domain.LevelVillage}, {"居", domain.LevelVillage},
 	{"街道", domain.LevelTownship}, {"乡", domain.LevelTownship}, {"镇", domain.LevelTownship},
-	{"县", domain.LevelCounty}, {"区", domain.LevelCounty},
-	{"地市", domain.LevelPrefecture}, {"地级", domain.LevelPrefecture}, {"市", domain.LevelPrefecture},
+	{"地区", domain.LevelPrefecture}, {"地市", domain.LevelPrefecture}, {"地级", domain.LevelPrefecture},
+	{"自治州", domain.LevelPrefecture}, {"州", domain.LevelPrefecture}, {"盟", domain.LevelPrefecture},
+	{"县", domain.LevelCounty}, {"区", domain.LevelCounty}, {"旗", domain.LevelCounty},
+	{"市", domain.LevelPrefecture},
 	{"省", domain.LevelProvince}, {"全国", domain.LevelNation}, {"国家", domain.LevelNation},
 }
 

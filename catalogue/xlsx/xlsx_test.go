@@ -117,6 +117,18 @@ func TestLevelFromTextMatchesTheNotice(t *testing.T) {
 			}
 		}
 	}
+	for text, want := range map[string]domain.LevelSpec{
+		"地区以上":     {Lowest: domain.LevelPrefecture, Highest: domain.LevelNation, AndAbove: true},
+		"省、地市":     {Lowest: domain.LevelPrefecture, Highest: domain.LevelProvince},
+		"县(市、区、旗)": {Lowest: domain.LevelCounty, Highest: domain.LevelCounty},
+		"乡镇、社区":    {Lowest: domain.LevelVillage, Highest: domain.LevelTownship},
+		"国家级":      {Lowest: domain.LevelNation, Highest: domain.LevelNation},
+	} {
+		want.Text = text
+		if got, ok := LevelFromText(text); !ok || got != want {
+			t.Errorf("%q: got %+v, want %+v", text, got, want)
+		}
+	}
 	for _, text := range []string{"", "各级", "全部"} {
 		if _, ok := LevelFromText(text); ok {
 			t.Errorf("%q read as a level", text)
