@@ -41,6 +41,9 @@ type Deps struct {
 	Audit    *workflow.Audit
 	Registry *prometheus.Registry
 	Version  string
+
+	// Catalogue serves the indicator sets.
+	Catalogue *workflow.Catalogue
 }
 
 // Server is the HTTP API.

@@ -46,6 +46,9 @@ type App struct {
 	Regions *workflow.Regions
 	Audit   *workflow.Audit
 
+	// Catalogue is the indicator sets.
+	Catalogue *workflow.Catalogue
+
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
 	relayStop  context.CancelFunc
@@ -88,6 +91,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Users = workflow.NewUsers(deps, a.Auth)
 	a.Regions = &workflow.Regions{Deps: deps}
 	a.Audit = &workflow.Audit{Deps: deps}
+	a.Catalogue = &workflow.Catalogue{Deps: deps}
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -99,7 +103,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
-		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version})
+		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
+		Catalogue: a.Catalogue})
 	return a, nil
 }
 
