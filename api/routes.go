@@ -23,6 +23,9 @@ func (s *Server) routes() {
 	s.regionRoutes()
 	s.auditRoutes()
 	s.workflowRoutes()
+	if s.Attachments != nil {
+		s.attachmentRoutes()
+	}
 }
 
 // List is one page of a listing.

@@ -41,6 +41,9 @@ type Deps struct {
 	Audit    *workflow.Audit
 	Registry *prometheus.Registry
 	Version  string
+
+	// Attachments serves /attachments; nil leaves those routes out.
+	Attachments *workflow.Attachments
 }
 
 // Server is the HTTP API.

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ducha/ducha/api"
+	"github.com/ducha/ducha/blobs"
 	"github.com/ducha/ducha/jobs"
 	"github.com/ducha/ducha/policies"
 	"github.com/ducha/ducha/store"
@@ -45,6 +46,9 @@ type App struct {
 	Users   *workflow.Users
 	Regions *workflow.Regions
 	Audit   *workflow.Audit
+
+	Blobs       *blobs.Disk
+	Attachments *workflow.Attachments
 
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
@@ -88,6 +92,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Users = workflow.NewUsers(deps, a.Auth)
 	a.Regions = &workflow.Regions{Deps: deps}
 	a.Audit = &workflow.Audit{Deps: deps}
+	if a.Blobs, err = blobs.NewDisk(cfg.Files); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Attachments = workflow.NewAttachments(deps, a.Blobs,
+		workflow.AttachmentConfig{MaxSize: cfg.MaxUpload, SpoolDir: a.Blobs.TempDir()})
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -99,7 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
-		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version})
+		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Attachments: a.Attachments, Registry: a.Registry, Version: Version})
 	return a, nil
 }
 
