@@ -204,7 +204,7 @@ func (s *Server) catalogueRoutes() {
 					return nil, err
 				}
 				out.ContentType, out.Body = xlsx.ContentType, buf.Bytes()
-				out.ContentDisposition = contentDisposition(set.Code+".xlsx", set.Name+".xlsx")
+				out.ContentDisposition = contentDisposition("attachment", set.Code+".xlsx", set.Name+".xlsx")
 			}
 			return out, nil
 		})
@@ -445,20 +445,4 @@ func ifMatch(h string) (int, error) {
 		return 0, err
 	}
 	return *v, nil
-}
-
-// contentDisposition names a download: an ASCII fallback and the real name
-// in RFC 5987 form, so that Chinese names survive.
-func contentDisposition(ascii, name string) string {
-	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') ||
-			strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, strings.ReplaceAll(ascii, `"`, ""), b.String())
 }

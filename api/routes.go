@@ -24,6 +24,9 @@ func (s *Server) routes() {
 	s.auditRoutes()
 	s.workflowRoutes()
 	s.catalogueRoutes()
+	if s.Attachments != nil {
+		s.attachmentRoutes()
+	}
 }
 
 // List is one page of a listing.

@@ -44,6 +44,8 @@ type Deps struct {
 
 	// Catalogue serves the indicator sets.
 	Catalogue *workflow.Catalogue
+	// Attachments serves /attachments; nil leaves those routes out.
+	Attachments *workflow.Attachments
 }
 
 // Server is the HTTP API.

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ducha/ducha/api"
+	"github.com/ducha/ducha/blobs"
 	"github.com/ducha/ducha/jobs"
 	"github.com/ducha/ducha/policies"
 	"github.com/ducha/ducha/store"
@@ -47,7 +48,9 @@ type App struct {
 	Audit   *workflow.Audit
 
 	// Catalogue is the indicator sets.
-	Catalogue *workflow.Catalogue
+	Catalogue   *workflow.Catalogue
+	Blobs       *blobs.Disk
+	Attachments *workflow.Attachments
 
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
@@ -92,6 +95,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Regions = &workflow.Regions{Deps: deps}
 	a.Audit = &workflow.Audit{Deps: deps}
 	a.Catalogue = &workflow.Catalogue{Deps: deps}
+	if a.Blobs, err = blobs.NewDisk(cfg.Files); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Attachments = workflow.NewAttachments(deps, a.Blobs,
+		workflow.AttachmentConfig{MaxSize: cfg.MaxUpload, SpoolDir: a.Blobs.TempDir()})
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -104,7 +113,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
-		Catalogue: a.Catalogue})
+		Catalogue: a.Catalogue, Attachments: a.Attachments})
 	return a, nil
 }
 
