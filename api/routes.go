@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	s.regionRoutes()
 	s.auditRoutes()
 	s.workflowRoutes()
+	s.webhookRoutes()
 }
 
 // List is one page of a listing.

@@ -46,6 +46,9 @@ type App struct {
 	Regions *workflow.Regions
 	Audit   *workflow.Audit
 
+	// Webhooks manages subscriptions and delivers notices (workflow.Notify).
+	Webhooks *workflow.Webhooks
+
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
 	relayStop  context.CancelFunc
@@ -88,6 +91,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Users = workflow.NewUsers(deps, a.Auth)
 	a.Regions = &workflow.Regions{Deps: deps}
 	a.Audit = &workflow.Audit{Deps: deps}
+	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
+		MaxAttempts: cfg.WebhookMaxAttempts})
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -99,7 +104,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
-		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version})
+		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Webhooks: a.Webhooks, Registry: a.Registry, Version: Version})
 	return a, nil
 }
 
@@ -112,7 +117,7 @@ func (a *App) handlers() jobs.Handlers {
 
 // StartWorker starts the outbox relay and the task worker.
 func (a *App) StartWorker() error {
-	a.worker = jobs.NewWorker(a.Queue, a.Store, a.Clock, a.Log, a.handlers(), a.jobMetrics)
+	a.worker = jobs.NewWorker(a.Queue, a.Store, a.Clock, a.Log, a.handlers(), a.jobMetrics).WithCalls(a.calls())
 	if err := a.worker.Start(); err != nil {
 		return err
 	}
