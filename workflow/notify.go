@@ -99,7 +99,8 @@ type deliveryTask struct {
 // no matching subscription it writes nothing and returns nil.
 //
 // The body of each delivery is fixed here: later changes to the entity do not
-// alter a notice already recorded. Notify returns an error — which should
+// alter a notice already recorded. Deliveries run concurrently and are
+// retried independently, so receivers get no order: occurred_at orders them. Notify returns an error — which should
 // roll the caller's transaction back, as any failed write does — when the
 // database fails, and, as a programming error, when ev is malformed (unknown
 // event, malformed region code, empty or overlong entity or id, data that

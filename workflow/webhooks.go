@@ -294,9 +294,9 @@ func (s *Webhooks) Attempt(ctx context.Context, payload []byte, now time.Time) (
 	if d.State != store.DeliveryPending {
 		return nil, nil
 	}
-	w, err := read.Webhook(d.WebhookID)
-	if err != nil {
-		return nil, err
+	w, werr := read.Webhook(d.WebhookID)
+	if werr != nil && domain.ErrorCode(werr) != domain.ENotFound {
+		return nil, werr
 	}
 	settle := func(a store.DeliveryAttempt) func(*store.Tx) error {
 		return func(tx *store.Tx) error {
@@ -304,7 +304,7 @@ func (s *Webhooks) Attempt(ctx context.Context, payload []byte, now time.Time) (
 			return err
 		}
 	}
-	if w.DeletedAt != nil {
+	if werr != nil || w.DeletedAt != nil {
 		return settle(store.DeliveryAttempt{At: now, State: store.DeliveryCancelled,
 			Error: "not sent: the subscription was deleted"}), nil
 	}
