@@ -100,11 +100,13 @@ type deliveryTask struct {
 //
 // The body of each delivery is fixed here: later changes to the entity do not
 // alter a notice already recorded. Deliveries run concurrently and are
-// retried independently, so receivers get no order: occurred_at orders them. Notify returns an error — which should
-// roll the caller's transaction back, as any failed write does — when the
-// database fails, and, as a programming error, when ev is malformed (unknown
-// event, malformed region code, empty or overlong entity or id, data that
-// does not marshal or exceeds 64 KiB).
+// retried independently, so receivers get them in no particular order:
+// occurred_at orders them.
+//
+// Notify returns an error — which should roll the caller's transaction back,
+// as any failed write does — when the database fails, and, as a programming
+// error, when ev is malformed (unknown event, malformed region code, empty or
+// overlong entity or id, data that does not marshal or exceeds 64 KiB).
 func Notify(ctx context.Context, tx *store.Tx, now time.Time, ev Notification) error {
 	data, err := checkNotification(ev)
 	if err != nil {
