@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	if s.Attachments != nil {
 		s.attachmentRoutes()
 	}
+	s.webhookRoutes()
 }
 
 // List is one page of a listing.

@@ -39,6 +39,7 @@ type Deps struct {
 	Users    *workflow.Users
 	Regions  *workflow.Regions
 	Audit    *workflow.Audit
+	Webhooks *workflow.Webhooks
 	Registry *prometheus.Registry
 	Version  string
 

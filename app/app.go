@@ -51,6 +51,8 @@ type App struct {
 	Catalogue   *workflow.Catalogue
 	Blobs       *blobs.Disk
 	Attachments *workflow.Attachments
+	// Webhooks manages subscriptions and delivers notices (workflow.Notify).
+	Webhooks *workflow.Webhooks
 
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
@@ -101,6 +103,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	a.Attachments = workflow.NewAttachments(deps, a.Blobs,
 		workflow.AttachmentConfig{MaxSize: cfg.MaxUpload, SpoolDir: a.Blobs.TempDir()})
+	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
+		MaxAttempts: cfg.WebhookMaxAttempts})
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -113,7 +117,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
-		Catalogue: a.Catalogue, Attachments: a.Attachments})
+		Catalogue: a.Catalogue, Attachments: a.Attachments, Webhooks: a.Webhooks})
 	return a, nil
 }
 
@@ -126,7 +130,7 @@ func (a *App) handlers() jobs.Handlers {
 
 // StartWorker starts the outbox relay and the task worker.
 func (a *App) StartWorker() error {
-	a.worker = jobs.NewWorker(a.Queue, a.Store, a.Clock, a.Log, a.handlers(), a.jobMetrics)
+	a.worker = jobs.NewWorker(a.Queue, a.Store, a.Clock, a.Log, a.handlers(), a.jobMetrics).WithCalls(a.calls())
 	if err := a.worker.Start(); err != nil {
 		return err
 	}
