@@ -23,6 +23,11 @@ func (s *Server) routes() {
 	s.regionRoutes()
 	s.auditRoutes()
 	s.workflowRoutes()
+	s.catalogueRoutes()
+	if s.Attachments != nil {
+		s.attachmentRoutes()
+	}
+	s.webhookRoutes()
 	s.campaignRoutes()
 }
 

@@ -39,8 +39,14 @@ type Deps struct {
 	Users    *workflow.Users
 	Regions  *workflow.Regions
 	Audit    *workflow.Audit
+	Webhooks *workflow.Webhooks
 	Registry *prometheus.Registry
 	Version  string
+
+	// Catalogue serves the indicator sets.
+	Catalogue *workflow.Catalogue
+	// Attachments serves /attachments; nil leaves those routes out.
+	Attachments *workflow.Attachments
 
 	Campaigns *workflow.Campaigns
 }

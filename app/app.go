@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ducha/ducha/api"
+	"github.com/ducha/ducha/blobs"
 	"github.com/ducha/ducha/jobs"
 	"github.com/ducha/ducha/policies"
 	"github.com/ducha/ducha/store"
@@ -45,6 +46,13 @@ type App struct {
 	Users   *workflow.Users
 	Regions *workflow.Regions
 	Audit   *workflow.Audit
+
+	// Catalogue is the indicator sets.
+	Catalogue   *workflow.Catalogue
+	Blobs       *blobs.Disk
+	Attachments *workflow.Attachments
+	// Webhooks manages subscriptions and delivers notices (workflow.Notify).
+	Webhooks *workflow.Webhooks
 
 	Campaigns *workflow.Campaigns
 
@@ -90,6 +98,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Users = workflow.NewUsers(deps, a.Auth)
 	a.Regions = &workflow.Regions{Deps: deps}
 	a.Audit = &workflow.Audit{Deps: deps}
+	a.Catalogue = &workflow.Catalogue{Deps: deps}
+	if a.Blobs, err = blobs.NewDisk(cfg.Files); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Attachments = workflow.NewAttachments(deps, a.Blobs,
+		workflow.AttachmentConfig{MaxSize: cfg.MaxUpload, SpoolDir: a.Blobs.TempDir()})
+	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
+		MaxAttempts: cfg.WebhookMaxAttempts})
 	a.Campaigns = workflow.NewCampaigns(deps, workflow.CampaignsConfig{})
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
@@ -103,6 +120,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
+		Catalogue: a.Catalogue, Attachments: a.Attachments, Webhooks: a.Webhooks,
 		Campaigns: a.Campaigns})
 	return a, nil
 }
@@ -119,7 +137,7 @@ func (a *App) handlers() jobs.Handlers {
 
 // StartWorker starts the outbox relay and the task worker.
 func (a *App) StartWorker() error {
-	a.worker = jobs.NewWorker(a.Queue, a.Store, a.Clock, a.Log, a.handlers(), a.jobMetrics)
+	a.worker = jobs.NewWorker(a.Queue, a.Store, a.Clock, a.Log, a.handlers(), a.jobMetrics).WithCalls(a.calls())
 	if err := a.worker.Start(); err != nil {
 		return err
 	}

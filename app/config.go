@@ -28,6 +28,11 @@ type Config struct {
 	LogLevel      string        `env:"DUCHA_LOG_LEVEL" envDefault:"info"`
 	LogFormat     string        `env:"DUCHA_LOG_FORMAT" envDefault:"text"`
 	ShutdownGrace time.Duration `env:"DUCHA_SHUTDOWN_GRACE" envDefault:"15s"`
+	// WebhookTimeout bounds one delivery attempt; WebhookMaxAttempts is how
+	// many a notice gets before it is marked failed (at most 21: the queue's
+	// retries + 1).
+	WebhookTimeout     time.Duration `env:"DUCHA_WEBHOOK_TIMEOUT" envDefault:"10s"`
+	WebhookMaxAttempts int           `env:"DUCHA_WEBHOOK_MAX_ATTEMPTS" envDefault:"20"`
 }
 
 // LoadConfig reads the environment.

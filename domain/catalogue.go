@@ -144,6 +144,18 @@ type IndicatorSet struct {
 	CreatedAt   time.Time   `json:"created_at"`
 	PublishedAt *time.Time  `json:"published_at"`
 	Indicators  []Indicator `json:"indicators"`
+	// Removed lists the parent's indicators that this derived set dropped,
+	// each with the recorded reason; they are not part of the set.
+	Removed []RemovedIndicator `json:"removed,omitempty"`
+}
+
+// RemovedIndicator is one of the parent's indicators that a derived set
+// dropped, with why and when.
+type RemovedIndicator struct {
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	Reason    string    `json:"reason"`
+	RemovedAt time.Time `json:"removed_at"`
 }
 
 // Indicator returns the indicator with the given code.

@@ -23,6 +23,22 @@ type Handler func(ctx context.Context, tx *store.Tx, task store.OutboxTask, now 
 // Handlers maps task types to handlers.
 type Handlers map[string]Handler
 
+// Call is the first half of a task whose work is a slow request to another
+// system (an HTTP call): the worker runs it with no transaction open, so that
+// a slow peer holds no database locks — on SQLite an open write transaction
+// holds the whole database — and then runs the Handler it returns (nil: none)
+// in the transaction that marks the row done, to record the outcome.
+//
+// An error from Call is a failed attempt: no transaction opens, the row stays
+// pending and the task is retried, so a Call that wants the failure recorded
+// writes it itself. The done check before the call is a plain read: a task
+// delivered twice at the same moment may call twice, so the other system
+// must tolerate a repeat (deduplicate by an id that the task carries).
+type Call func(ctx context.Context, task store.OutboxTask, now time.Time) (Handler, error)
+
+// Calls maps task types to calls.
+type Calls map[string]Call
+
 // Worker runs handlers for tasks taken from the queue.
 type Worker struct {
 	q        *Queue
@@ -30,6 +46,7 @@ type Worker struct {
 	clock    Clock
 	log      *slog.Logger
 	handlers Handlers
+	calls    Calls
 	srv      *asynq.Server
 	metrics  *Metrics
 }
@@ -62,6 +79,12 @@ func NewWorker(q *Queue, s *store.Store, clock Clock, log *slog.Logger, h Handle
 	return &Worker{q: q, store: s, clock: clock, log: log, handlers: h, metrics: m}
 }
 
+// WithCalls adds task types whose work runs outside a transaction (see Call).
+func (w *Worker) WithCalls(c Calls) *Worker {
+	w.calls = c
+	return w
+}
+
 // Start begins taking tasks; Stop ends it.
 func (w *Worker) Start() error {
 	w.srv = asynq.NewServerFromRedisClient(w.q.rdb, asynq.Config{
@@ -79,6 +102,9 @@ func (w *Worker) Start() error {
 	})
 	mux := asynq.NewServeMux()
 	for typ := range w.handlers {
+		mux.HandleFunc(typ, w.process)
+	}
+	for typ := range w.calls {
 		mux.HandleFunc(typ, w.process)
 	}
 	if err := w.srv.Start(mux); err != nil {
@@ -104,22 +130,30 @@ func (w *Worker) process(ctx context.Context, t *asynq.Task) error {
 	h := w.handlers[t.Type()]
 	start := time.Now()
 	now := w.clock.Now().UTC().Truncate(time.Microsecond)
-	err = w.store.Tx(ctx, func(tx *store.Tx) error {
-		// Marking first takes the row's lock: a second delivery running at the
-		// same moment waits here, then finds the row done and skips.
-		first, err := tx.MarkDone(id, now)
-		if err != nil {
-			return err
-		}
-		if !first {
-			return errDuplicate
-		}
-		task, err := tx.OutboxTaskByID(id)
-		if err != nil {
-			return err
-		}
-		return h(ctx, tx, task, now)
-	})
+	if call, ok := w.calls[t.Type()]; ok {
+		h, err = w.call(ctx, call, id, now)
+	}
+	if err == nil {
+		err = w.store.Tx(ctx, func(tx *store.Tx) error {
+			// Marking first takes the row's lock: a second delivery running at the
+			// same moment waits here, then finds the row done and skips.
+			first, err := tx.MarkDone(id, now)
+			if err != nil {
+				return err
+			}
+			if !first {
+				return errDuplicate
+			}
+			if h == nil {
+				return nil
+			}
+			task, err := tx.OutboxTaskByID(id)
+			if err != nil {
+				return err
+			}
+			return h(ctx, tx, task, now)
+		})
+	}
 	w.metrics.Duration.WithLabelValues(t.Type()).Observe(time.Since(start).Seconds())
 	switch {
 	case errors.Is(err, errDuplicate):
@@ -135,6 +169,18 @@ func (w *Worker) process(ctx context.Context, t *asynq.Task) error {
 	}
 	w.metrics.Processed.WithLabelValues(t.Type(), "ok").Inc()
 	return nil
+}
+
+// call runs a Call unless its task is already done.
+func (w *Worker) call(ctx context.Context, c Call, id int64, now time.Time) (Handler, error) {
+	task, err := w.store.Read(ctx).OutboxTaskByID(id)
+	if err != nil {
+		return nil, err
+	}
+	if task.DoneAt != nil {
+		return nil, errDuplicate
+	}
+	return c(ctx, task, now)
 }
 
 type asynqLogger struct{ l *slog.Logger }

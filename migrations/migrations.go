@@ -34,6 +34,7 @@ const (
 func goMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goose.NewGoMigration(2, &goose.GoFunc{RunTx: seedBaseRegions}, nil),
+		goose.NewGoMigration(11, &goose.GoFunc{RunTx: seedNationalCatalogue}, &goose.GoFunc{RunTx: unseedNationalCatalogue}),
 	}
 }
 
