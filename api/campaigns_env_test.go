@@ -17,6 +17,8 @@ type campEnv struct {
 	*testenv.App
 	t      testing.TB
 	tokens map[string]string
+	// the national sets, once looked up
+	inflowSet, outflowSet int64
 }
 
 func newCampEnv(t testing.TB, o testenv.AppOptions) *campEnv {
@@ -67,11 +69,25 @@ func (e *campEnv) coordinator(province string) string {
 
 func (e *campEnv) inspector() string { return e.user("inspector", "national_inspector", "0") }
 
-// campSets returns the ids of the published national inflow and outflow sets.
+// sets returns the ids of the published national inflow and outflow sets
+// (seeded by the catalogue's migration).
 func (e *campEnv) sets() (int64, int64) {
-	// TODO(catalogue): read them from GET /api/v1/indicator-sets once the
-	// catalogue is merged.
-	return 1, 2
+	e.t.Helper()
+	if e.inflowSet == 0 {
+		e.inflowSet = e.setID("inflow")
+		e.outflowSet = e.setID("outflow")
+	}
+	return e.inflowSet, e.outflowSet
+}
+
+func (e *campEnv) setID(kind string) int64 {
+	e.t.Helper()
+	var l api.List[api.SetSummary]
+	e.Must(200, "GET", "/api/v1/indicator-sets?region_code=0&status=published&kind="+kind, e.admin(), nil).JSON(e.t, &l)
+	if len(l.Items) != 1 {
+		e.t.Fatalf("%d national %s sets", len(l.Items), kind)
+	}
+	return l.Items[0].ID
 }
 
 func (e *campEnv) campaignBody(name, region string, start, end int) map[string]any {

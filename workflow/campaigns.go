@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ducha/ducha/domain"
+	"github.com/ducha/ducha/policies"
 	"github.com/ducha/ducha/store"
 )
 
@@ -40,7 +41,8 @@ type InspectionChecks struct {
 // creation, the three state machines, coverage, deadlines and next rounds.
 type Campaigns struct {
 	Deps
-	cfg CampaignsConfig
+	cfg       CampaignsConfig
+	catalogue *Catalogue // pins sets and checks targets
 	// Checks are the pluggable inspection guards; zero allows everything.
 	Checks InspectionChecks
 }
@@ -50,7 +52,7 @@ func NewCampaigns(d Deps, cfg CampaignsConfig) *Campaigns {
 	if len(cfg.Reminders) == 0 {
 		cfg.Reminders = []time.Duration{72 * time.Hour, 24 * time.Hour}
 	}
-	return &Campaigns{Deps: d, cfg: cfg}
+	return &Campaigns{Deps: d, cfg: cfg, catalogue: &Catalogue{Deps: d}}
 }
 
 // Entity and table names of the three machines, for apply and the audit log.
@@ -168,10 +170,18 @@ func (s *Campaigns) Create(ctx context.Context, actor domain.Actor, in NewCampai
 			w = *in.Weights
 		}
 		addFields(&v, "body.", domain.ValidateWeights(w))
-		if err := s.checkSets(ctx, tx, &v, in.RegionCode, in.InflowSetID, in.OutflowSetID, in.Targets); err != nil {
+		var setRegion string
+		if okRegion {
+			setRegion = in.RegionCode
+		}
+		violations, err := s.checkSets(ctx, tx, &v, setRegion, in.InflowSetID, in.OutflowSetID, in.Targets)
+		if err != nil {
 			return err
 		}
 		if err := v.Err(); err != nil {
+			if len(violations) > 0 {
+				err.(*domain.Error).Extra = map[string]any{"violations": violations}
+			}
 			return err
 		}
 		c, err := tx.CreateCampaign(domain.Campaign{Name: strings.TrimSpace(in.Name), RegionCode: in.RegionCode,
@@ -208,25 +218,98 @@ func addFields(v *domain.Validation, prefix string, err error) {
 
 // checkSets validates the pinned indicator sets and the campaign's targets:
 // each id names a published set of the right kind (inflow, outflow) whose
-// region is the campaign's or one of its ancestors, and every target names
-// a measure of one of the two sets, is a rate from 0 to 100, and is no
-// stricter than the sets allow.
-//
-// TODO(catalogue): the catalogue (tx.IndicatorSet, Catalogue.CheckTargets)
-// is being built on another branch; until it is merged, only the shape of
-// the ids and targets is checked here.
-func (s *Campaigns) checkSets(_ context.Context, _ *store.Tx, v *domain.Validation, _ string, inflowID, outflowID int64, targets map[string]float64) error {
-	if inflowID <= 0 {
-		v.AddValue("body.inflow_set_id", inflowID, "must be the id of a published inflow indicator set")
-	}
-	if outflowID <= 0 {
-		v.AddValue("body.outflow_set_id", outflowID, "must be the id of a published outflow indicator set")
-	}
-	if inflowID > 0 && inflowID == outflowID {
-		v.AddValue("body.outflow_set_id", outflowID, "must differ from inflow_set_id")
+// region is the campaign's or one of its ancestors; every target names a
+// measure of one of the two sets, is a rate from 0 to 100, and is no
+// stricter than that set, or any set higher up its chain, allows (the
+// catalogue's CheckTargets). Problems go to v; the piling-on violations,
+// with both targets, are returned for the problem's "violations".
+func (s *Campaigns) checkSets(ctx context.Context, tx *store.Tx, v *domain.Validation, region string, inflowID, outflowID int64, targets map[string]float64) ([]Violation, error) {
+	pinned := map[domain.SetKind]*domain.IndicatorSet{}
+	for _, p := range []struct {
+		loc  string
+		id   int64
+		kind domain.SetKind
+	}{{"body.inflow_set_id", inflowID, domain.KindInflow}, {"body.outflow_set_id", outflowID, domain.KindOutflow}} {
+		set, err := tx.IndicatorSet(p.id)
+		switch {
+		case domain.ErrorCode(err) == domain.ENotFound:
+			v.AddValue(p.loc, p.id, "no such indicator set")
+			continue
+		case err != nil:
+			return nil, err
+		}
+		ok := true
+		if set.Status != domain.SetPublished {
+			// A draft of another region answers as if it did not exist, as
+			// the catalogue does.
+			if !policies.InScope(policies.ScopeLineage, region, set.RegionCode) {
+				v.AddValue(p.loc, p.id, "no such indicator set")
+				continue
+			}
+			v.AddValue(p.loc, p.id, "indicator set %s is a draft; a campaign pins a published set", set.Code)
+			ok = false
+		}
+		if set.Kind != p.kind {
+			v.AddValue(p.loc, p.id, "indicator set %s is an %s set, not %s", set.Code, set.Kind, p.kind)
+			ok = false
+		}
+		if region != "" && !domain.Within(region, set.RegionCode) {
+			v.AddValue(p.loc, p.id, "indicator set %s belongs to region %s, which is neither the campaign's region %s nor above it",
+				set.Code, set.RegionCode, region)
+			ok = false
+		}
+		if ok {
+			pinned[p.kind] = &set
+		}
 	}
 	checkTargetRates(v, targets)
-	return nil
+	// Split the targets between the two sets; a code in neither is named.
+	split := map[domain.SetKind]map[string]float64{}
+	for _, code := range sortedCodes(targets) {
+		x := targets[code]
+		if math.IsNaN(x) || x < 0 || x > 100 {
+			continue
+		}
+		found := false
+		for _, kind := range []domain.SetKind{domain.KindInflow, domain.KindOutflow} {
+			set := pinned[kind]
+			if set == nil {
+				continue
+			}
+			if _, ok := set.Measures()[code]; ok {
+				if split[kind] == nil {
+					split[kind] = map[string]float64{}
+				}
+				split[kind][code] = x
+				found = true
+				break
+			}
+		}
+		if !found && pinned[domain.KindInflow] != nil && pinned[domain.KindOutflow] != nil {
+			v.AddValue("body.targets."+code, x, "not a measure of the campaign's indicator sets")
+		}
+	}
+	var violations []Violation
+	for _, kind := range []domain.SetKind{domain.KindInflow, domain.KindOutflow} {
+		if len(split[kind]) == 0 {
+			continue
+		}
+		err := s.catalogue.CheckTargets(ctx, tx, pinned[kind].ID, split[kind])
+		if err == nil {
+			continue
+		}
+		de, ok := err.(*domain.Error)
+		if !ok || de.Code != domain.EInvalid {
+			return nil, err
+		}
+		for _, f := range de.Fields {
+			v.AddValue(f.Location, f.Value, "%s", f.Message)
+		}
+		if vs, ok := de.Extra["violations"].([]Violation); ok {
+			violations = append(violations, vs...)
+		}
+	}
+	return violations, nil
 }
 
 // checkTargetRates checks that every target is a rate in percent.
