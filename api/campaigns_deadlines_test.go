@@ -68,6 +68,12 @@ func (e *campEnv) overdueRegions() []string {
 // task delivered twice, or recorded twice, does its work once.
 func TestCampaignDeadlines(t *testing.T) {
 	e := newCampEnv(t, testenv.AppOptions{})
+	// Tianjin's system listens for reminders of its own region.
+	var hook struct {
+		ID int64 `json:"id"`
+	}
+	e.Must(201, "POST", "/api/v1/webhooks", e.coordinator("12"), map[string]any{
+		"url": "https://receiver.example.org/ducha", "events": []string{"deadline_reminder"}}).JSON(t, &hook)
 	b, ins := campDeadlineBatch(t, e)
 	bj, tj, hb := ins["11"], ins["12"], ins["13"]
 
@@ -115,6 +121,17 @@ func TestCampaignDeadlines(t *testing.T) {
 	}
 	if !slices.Equal(events, []string{"open_self_check", "deadline_reminder", "deadline_reminder", "overdue"}) {
 		t.Errorf("Tianjin's audit: %v", events)
+	}
+	// Each reminder of Tianjin's inspection was recorded for its webhook.
+	var deliveries api.List[map[string]any]
+	e.Must(200, "GET", campPath("webhooks", hook.ID)+"/deliveries", e.coordinator("12"), nil).JSON(t, &deliveries)
+	if len(deliveries.Items) != 2 {
+		t.Errorf("%d webhook deliveries for Tianjin, want its two reminders: %v", len(deliveries.Items), deliveries.Items)
+	}
+	for _, d := range deliveries.Items {
+		if d["event"] != "deadline_reminder" || d["entity_id"] != campItoa(tj.ID) {
+			t.Errorf("delivery %v", d)
+		}
 	}
 	// A late submission lifts the mark.
 	e.mustFire(e.coordinator("12"), "inspections", tj.ID, "submit_self_check", nil)

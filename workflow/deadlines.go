@@ -54,8 +54,10 @@ func (s *Campaigns) enqueueDeadlines(tx *store.Tx, b domain.Batch, now time.Time
 // HandleDeadlineTask runs a reminder or an overdue mark (jobs.Handler: it
 // runs in the transaction that marks the outbox row done). For each
 // inspection of the batch whose work in the phase is still undone it records
-// the notice once (a second run finds it recorded and does nothing) and, for
-// an overdue mark, sets the inspection's overdue phase, with an audit row.
+// the notice once (a second run finds it recorded and does nothing), with an
+// audit row; a reminder also notifies the webhooks subscribed to
+// deadline_reminder for the inspected region, an overdue mark sets the
+// inspection's overdue phase.
 // Inspections that have moved past the phase are left alone.
 func (s *Campaigns) HandleDeadlineTask(ctx context.Context, tx *store.Tx, task store.OutboxTask, now time.Time) error {
 	var p DeadlineTask
@@ -108,6 +110,13 @@ func (s *Campaigns) HandleDeadlineTask(ctx context.Context, tx *store.Tx, task s
 			}
 		} else {
 			detail["before"] = durationLabel(p.Before)
+			// Subscribed systems hear of it too (webhooks).
+			if err := Notify(ctx, tx, now, Notification{Event: EventDeadlineReminder, RegionCode: in.RegionCode,
+				Entity: entityInspection, EntityID: id64(in.ID), OccurredAt: now,
+				Data: map[string]any{"inspection_id": in.ID, "batch_id": in.BatchID, "campaign_id": in.CampaignID,
+					"phase": string(p.Phase), "due": p.Due, "before": durationLabel(p.Before), "state": string(in.State)}}); err != nil {
+				return err
+			}
 		}
 		if err := audit(ctx, tx, domain.SystemActor, now, store.AuditEntry{Entity: entityInspection,
 			EntityID: id64(in.ID), RegionCode: in.RegionCode, Event: event, Detail: detail}); err != nil {
