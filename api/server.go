@@ -258,4 +258,3 @@ var signedIn = &perm{}
 type redisOpt struct{ q *jobs.Queue }
 
 func (o redisOpt) MakeRedisClient() any { return o.q.Redis() }
-

@@ -11,8 +11,8 @@ package regions
 import (
 	"bufio"
 	"bytes"
-	_ "embed"
 	"compress/gzip"
+	_ "embed"
 	"encoding/csv"
 	"fmt"
 	"io"

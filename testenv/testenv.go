@@ -154,4 +154,3 @@ func Engine() string {
 	}
 	return "sqlite"
 }
-
