@@ -55,6 +55,7 @@ var permissions = []string{
 	"audit:read",
 	"workflows:read",
 	"queues:admin",
+	"webhooks:create", "webhooks:read", "webhooks:delete",
 }
 
 // expected is the access matrix, written out by hand rather than derived from
@@ -79,6 +80,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "AA--",
 		"workflows:read":       "AA--",
 		"queues:admin":         "AA--",
+		"webhooks:create":      "AA--", "webhooks:read": "AA--", "webhooks:delete": "AA--",
 	},
 	domain.RoleNationalInspector: {
 		"me:read":      "AA--",
@@ -98,6 +100,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "AA--",
 		"workflows:read":       "AA--",
 		"queues:admin":         "..--",
+		"webhooks:create":      "..--", "webhooks:read": "..--", "webhooks:delete": "..--",
 	},
 	domain.RoleProvinceCoordinator: {
 		"me:read":      "AAAA",
@@ -117,6 +120,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "AA..",
 		"workflows:read":       "AAAA",
 		"queues:admin":         "....",
+		"webhooks:create":      "AA..", "webhooks:read": "AA..", "webhooks:delete": "AA..",
 	},
 	domain.RolePrefectureOfficer: {
 		"me:read":      "AAAA",
@@ -136,6 +140,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "AA..",
 		"workflows:read":       "AAAA",
 		"queues:admin":         "....",
+		"webhooks:create":      "....", "webhooks:read": "....", "webhooks:delete": "....",
 	},
 	domain.RoleCountyOfficer: {
 		"me:read":      "AAAA",
@@ -155,6 +160,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "....",
 		"workflows:read":       "AAAA",
 		"queues:admin":         "....",
+		"webhooks:create":      "....", "webhooks:read": "....", "webhooks:delete": "....",
 	},
 	domain.RoleTownshipOfficer: {
 		"me:read":      "AAAA",
@@ -174,6 +180,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "....",
 		"workflows:read":       "AAAA",
 		"queues:admin":         "....",
+		"webhooks:create":      "....", "webhooks:read": "....", "webhooks:delete": "....",
 	},
 	domain.RoleVillageOfficer: {
 		"me:read":      "A-AA",
@@ -193,6 +200,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           ".-..",
 		"workflows:read":       "A-AA",
 		"queues:admin":         ".-..",
+		"webhooks:create":      ".-..", "webhooks:read": ".-..", "webhooks:delete": ".-..",
 	},
 	domain.RoleHotlineOperator: {
 		"me:read":      "AAAA",
@@ -212,6 +220,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "....",
 		"workflows:read":       "AAAA",
 		"queues:admin":         "....",
+		"webhooks:create":      "....", "webhooks:read": "....", "webhooks:delete": "....",
 	},
 	domain.RoleViewer: {
 		"me:read":      "AAAA",
@@ -231,6 +240,7 @@ var expected = map[domain.Role]map[string]string{
 		"audit:read":           "....",
 		"workflows:read":       "AAAA",
 		"queues:admin":         "....",
+		"webhooks:create":      "....", "webhooks:read": "....", "webhooks:delete": "....",
 	},
 }
 
