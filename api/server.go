@@ -82,6 +82,10 @@ func New(d Deps) *Server {
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Namespace: "ducha", Registerer: d.Registry,
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+		// Label values must not come from the client: a series per unknown
+		// path or per Host header would let anyone grow memory without bound.
+		DoNotUseRequestPathFor404: true,
+		LabelFuncs:                map[string]echoprometheus.LabelValueFunc{"host": func(echo.Context, error) string { return "" }},
 	}))
 
 	cfg := huma.DefaultConfig("ducha", d.Version)

@@ -110,13 +110,17 @@ func AncestorCodes(code string) []string {
 }
 
 // Within reports whether code lies in the subtree rooted at scope (scope
-// itself included). Every region is within the nation.
+// itself included). Every region is within the nation. A malformed or empty
+// code or scope is within nothing, so that a missing region never widens an
+// authorization check.
 func Within(code, scope string) bool {
-	if scope == NationCode {
-		_, ok := LevelOfCode(code)
-		return ok
+	if _, ok := LevelOfCode(code); !ok {
+		return false
 	}
-	return strings.HasPrefix(code, scope)
+	if _, ok := LevelOfCode(scope); !ok {
+		return false
+	}
+	return scope == NationCode || strings.HasPrefix(code, scope)
 }
 
 // Region is one node of the region tree.

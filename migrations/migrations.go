@@ -2,9 +2,9 @@
 // dialect (sqlite/, mysql/) plus Go migrations for seed data that reads the
 // same on both (the shipped region tree, the notice's indicator catalogue).
 //
-// Up applies everything pending under a lock (a table lock on MySQL, so that
-// replicas starting together do not collide; SQLite serialises writers on its
-// own), and is what `ducha migrate` and every start-up call.
+// Up applies everything pending under a lock (a table lock on MySQL, a lock
+// row on SQLite), so that processes starting together do not collide, and
+// is what `ducha migrate` and every start-up call.
 package migrations
 
 import (
@@ -70,6 +70,7 @@ func provider(db *sql.DB, d Dialect, log *slog.Logger) (*goose.Provider, error) 
 	switch d {
 	case SQLite:
 		gd = goose.DialectSQLite3
+		opts = append(opts, goose.WithLocker(newSQLiteLocker()))
 	case MySQL:
 		gd = goose.DialectMySQL
 		locker, err := lock.NewMySQLTableLocker()

@@ -83,8 +83,8 @@ func (c *Catalogue) List(ctx context.Context, actor domain.Actor, f SetFilter, p
 		v.AddValue("query.status", f.Status, "must be draft or published")
 	}
 	if f.RegionCode != "" {
-		if _, ok := domain.LevelOfCode(f.RegionCode); !ok {
-			v.AddValue("query.region_code", f.RegionCode, "not a region code")
+		if err := validateRegion(c.Store.Read(ctx), &v, "query.region_code", f.RegionCode); err != nil {
+			return Paged[domain.IndicatorSet]{}, err
 		}
 	}
 	if f.ParentID < 0 {

@@ -70,3 +70,19 @@ func (s *Audit) List(ctx context.Context, actor domain.Actor, f store.AuditFilte
 	}
 	return out, nil
 }
+
+// validateRegion adds a field error at loc unless code names a region of the
+// tree. It returns only database errors.
+func validateRegion(tx *store.Tx, v *domain.Validation, loc, code string) error {
+	if _, ok := domain.LevelOfCode(code); !ok {
+		v.AddValue(loc, code, "not a region code")
+		return nil
+	}
+	if _, err := tx.Region(code); err != nil {
+		if domain.ErrorCode(err) != domain.ENotFound {
+			return err
+		}
+		v.AddValue(loc, code, "no such region")
+	}
+	return nil
+}
