@@ -29,6 +29,9 @@ func (s *Server) routes() {
 	}
 	s.webhookRoutes()
 	s.campaignRoutes()
+	if s.Results != nil {
+		s.resultRoutes()
+	}
 }
 
 // List is one page of a listing.

@@ -49,6 +49,9 @@ type Deps struct {
 	Attachments *workflow.Attachments
 
 	Campaigns *workflow.Campaigns
+	// Results serves feedback letters, rectification and bulletins; nil
+	// leaves those routes out.
+	Results *workflow.Results
 }
 
 // Server is the HTTP API.

@@ -55,6 +55,8 @@ type App struct {
 	Webhooks *workflow.Webhooks
 
 	Campaigns *workflow.Campaigns
+	// Results issues feedback letters and bulletins and runs rectification.
+	Results *workflow.Results
 
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
@@ -108,6 +110,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
 		MaxAttempts: cfg.WebhookMaxAttempts})
 	a.Campaigns = workflow.NewCampaigns(deps, workflow.CampaignsConfig{})
+	a.Results = workflow.NewResults(deps, workflow.ResultsConfig{})
+	a.Results.Hook(a.Campaigns)
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -121,7 +125,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
 		Catalogue: a.Catalogue, Attachments: a.Attachments, Webhooks: a.Webhooks,
-		Campaigns: a.Campaigns})
+		Campaigns: a.Campaigns, Results: a.Results})
 	return a, nil
 }
 
@@ -132,6 +136,10 @@ func (a *App) handlers() jobs.Handlers {
 
 		workflow.TypeDeadlineReminder: a.Campaigns.HandleDeadlineTask,
 		workflow.TypeDeadlineOverdue:  a.Campaigns.HandleDeadlineTask,
+
+		workflow.TypeIssueFeedback:        a.Results.HandleFeedbackTask,
+		workflow.TypePublishBulletin:      a.Results.HandleBulletinTask,
+		workflow.TypeRectificationOverdue: a.Results.HandleOverdueTask,
 	}
 }
 

@@ -111,6 +111,8 @@ const (
 	GuardBatchInSiteReview       = "batch_in_site_review"
 	GuardAllIndicatorsRated      = "all_indicators_rated"
 	GuardBatchInFeedback         = "batch_in_feedback"
+	GuardAllRequirementsAnswered = "all_requirements_answered"
+	GuardAllRequirementsAccepted = "all_requirements_accepted"
 )
 
 // Body fields that events need (Transition.Params).
@@ -228,9 +230,9 @@ func InspectionMachine() Machine {
 			{From: InspectionReviewed, Event: InspectionIssueFeedback, To: InspectionFeedbackIssued,
 				Roles: roles(campaignManagers), Guard: GuardBatchInFeedback},
 			{From: InspectionFeedbackIssued, Event: InspectionSubmitRectification, To: InspectionRectificationSubmitted,
-				Roles: roles(inspectedCoordinators)},
+				Roles: roles(inspectedCoordinators), Guard: GuardAllRequirementsAnswered},
 			{From: InspectionRectificationSubmitted, Event: InspectionAcceptRectification, To: InspectionClosed,
-				Roles: roles(campaignManagers)},
+				Roles: roles(campaignManagers), Guard: GuardAllRequirementsAccepted},
 			{From: InspectionRectificationSubmitted, Event: InspectionRejectRectification, To: InspectionFeedbackIssued,
 				Roles: roles(campaignManagers), NeedsReason: true},
 		},
@@ -241,6 +243,9 @@ func InspectionMachine() Machine {
 			GuardAllIndicatorsRated: "every indicator of both sets has a review: a rating, or verified figures " +
 				"for every measure",
 			GuardBatchInFeedback: "the inspection's batch is in feedback",
+			GuardAllRequirementsAnswered: "every rectification requirement of the feedback letter has an answer " +
+				"(narrative and attachments)",
+			GuardAllRequirementsAccepted: "the reviewers have accepted the answer to every rectification requirement",
 		},
 	}
 }

@@ -225,6 +225,11 @@ func (s *Campaigns) FireBatch(ctx context.Context, actor domain.Actor, id int64,
 				return err
 			}
 		}
+		if s.AfterBatch != nil {
+			if err := s.AfterBatch(ctx, tx, actor, c, b, t, now); err != nil {
+				return err
+			}
+		}
 		out, err = tx.Batch(id, false)
 		return err
 	})

@@ -35,7 +35,23 @@ type InspectionCheck func(ctx context.Context, tx *store.Tx, c domain.Campaign, 
 type InspectionChecks struct {
 	AllIndicatorsAnswered InspectionCheck
 	AllIndicatorsRated    InspectionCheck
+	// AllRequirementsAnswered (submit_rectification) and
+	// AllRequirementsAccepted (accept_rectification) belong to the results
+	// use case (Results.Checks).
+	AllRequirementsAnswered InspectionCheck
+	AllRequirementsAccepted InspectionCheck
 }
+
+// AfterInspection is called inside FireInspection's transaction once an
+// event has moved an inspection (in as read before the move, t the
+// transition applied), with the transaction's now; an error rolls the
+// whole change back. The results use case hooks in here to queue the
+// feedback letter on issue_feedback.
+type AfterInspection func(ctx context.Context, tx *store.Tx, actor domain.Actor, c domain.Campaign, in domain.Inspection, t domain.Transition, now time.Time) error
+
+// AfterBatch is AfterInspection for FireBatch (b as read before the move):
+// the results use case queues the bulletin on publish_bulletin.
+type AfterBatch func(ctx context.Context, tx *store.Tx, actor domain.Actor, c domain.Campaign, b domain.Batch, t domain.Transition, now time.Time) error
 
 // Campaigns runs campaigns, their batches and inspections (DOMAIN.md §4):
 // creation, the three state machines, coverage, deadlines and next rounds.
@@ -45,6 +61,10 @@ type Campaigns struct {
 	catalogue *Catalogue // pins sets and checks targets
 	// Checks are the pluggable inspection guards; zero allows everything.
 	Checks InspectionChecks
+	// AfterInspection and AfterBatch, when set, run inside the transaction
+	// of every inspection and batch event that applied (nil: nothing).
+	AfterInspection AfterInspection
+	AfterBatch      AfterBatch
 }
 
 // NewCampaigns returns the campaign use cases.

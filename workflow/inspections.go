@@ -100,8 +100,14 @@ func (s *Campaigns) FireInspection(ctx context.Context, actor domain.Actor, id i
 			phase, since := domain.Overdue(t.To, in.Deadlines, now)
 			o.Set = store.OverdueColumns(phase, since)
 		}
-		if _, err := apply(ctx, tx, m, actor, inspectionCurrent(in), f, now, o); err != nil {
+		t, err := apply(ctx, tx, m, actor, inspectionCurrent(in), f, now, o)
+		if err != nil {
 			return err
+		}
+		if s.AfterInspection != nil {
+			if err := s.AfterInspection(ctx, tx, actor, c, in, t, now); err != nil {
+				return err
+			}
 		}
 		out, err = tx.Inspection(id, false)
 		return err
@@ -130,6 +136,14 @@ func (s *Campaigns) inspectionGuard(ctx context.Context, tx *store.Tx, t domain.
 	case domain.GuardAllIndicatorsRated:
 		if s.Checks.AllIndicatorsRated != nil {
 			return s.Checks.AllIndicatorsRated(ctx, tx, c, in)
+		}
+	case domain.GuardAllRequirementsAnswered:
+		if s.Checks.AllRequirementsAnswered != nil {
+			return s.Checks.AllRequirementsAnswered(ctx, tx, c, in)
+		}
+	case domain.GuardAllRequirementsAccepted:
+		if s.Checks.AllRequirementsAccepted != nil {
+			return s.Checks.AllRequirementsAccepted(ctx, tx, c, in)
 		}
 	}
 	return nil
