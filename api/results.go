@@ -131,13 +131,9 @@ func (s *Server) documentResponses(t reflect.Type, what string) map[string]*huma
 		}}}
 }
 
-type rectificationIn struct {
+type answerIn struct {
 	ID            int64 `path:"id" minimum:"1"`
 	RequirementID int64 `path:"requirement_id" minimum:"1"`
-}
-
-type answerIn struct {
-	rectificationIn
 	Body struct {
 		Narrative     string  `json:"narrative" maxLength:"20000" doc:"What the region did."`
 		AttachmentIDs []int64 `json:"attachment_ids,omitempty" maxItems:"50" doc:"Evidence uploaded with POST /attachments."`
@@ -145,7 +141,8 @@ type answerIn struct {
 }
 
 type decisionIn struct {
-	rectificationIn
+	ID            int64 `path:"id" minimum:"1"`
+	RequirementID int64 `path:"requirement_id" minimum:"1"`
 	Body struct {
 		Accepted bool   `json:"accepted"`
 		Reason   string `json:"reason,omitempty" maxLength:"4000" doc:"Required when rejecting."`

@@ -132,8 +132,17 @@ func pendingTotal(_ context.Context, tx *store.Tx, c domain.Campaign, in domain.
 	cfg := domain.DefaultScoring()
 	cfg.Weights = c.Weights
 	return domain.ScoreTotal(cfg, domain.RegionInput{RegionCode: in.RegionCode,
-		Inflow:  domain.NewSetInput(domain.KindInflow, inflow.Indicators),
-		Outflow: domain.NewSetInput(domain.KindOutflow, outflow.Indicators)})
+		Inflow: unrated(domain.KindInflow, inflow.Indicators), Outflow: unrated(domain.KindOutflow, outflow.Indicators)})
+}
+
+// unrated is a set's input with nothing rated and no figures: every
+// indicator pending.
+func unrated(kind domain.SetKind, inds []domain.Indicator) domain.SetInput {
+	in := domain.NewSetInput(kind, inds)
+	for i := range in.Indicators {
+		in.Indicators[i].Measures = nil
+	}
+	return in
 }
 
 // Hook wires the results into the campaigns: the tasks of issue_feedback
