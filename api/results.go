@@ -134,7 +134,7 @@ func (s *Server) documentResponses(t reflect.Type, what string) map[string]*huma
 type answerIn struct {
 	ID            int64 `path:"id" minimum:"1"`
 	RequirementID int64 `path:"requirement_id" minimum:"1"`
-	Body struct {
+	Body          struct {
 		Narrative     string  `json:"narrative" maxLength:"20000" doc:"What the region did."`
 		AttachmentIDs []int64 `json:"attachment_ids,omitempty" maxItems:"50" doc:"Evidence uploaded with POST /attachments."`
 	}
@@ -143,7 +143,7 @@ type answerIn struct {
 type decisionIn struct {
 	ID            int64 `path:"id" minimum:"1"`
 	RequirementID int64 `path:"requirement_id" minimum:"1"`
-	Body struct {
+	Body          struct {
 		Accepted bool   `json:"accepted"`
 		Reason   string `json:"reason,omitempty" maxLength:"4000" doc:"Required when rejecting."`
 	}
