@@ -23,6 +23,8 @@ func (s *Server) routes() {
 	s.regionRoutes()
 	s.auditRoutes()
 	s.workflowRoutes()
+	s.complaintRoutes()
+	s.holidayRoutes()
 }
 
 // List is one page of a listing.

@@ -41,6 +41,10 @@ type Deps struct {
 	Audit    *workflow.Audit
 	Registry *prometheus.Registry
 	Version  string
+
+	// The hotline's complaint cases and the working-day calendar.
+	Complaints *workflow.Complaints
+	Holidays   *workflow.Holidays
 }
 
 // Server is the HTTP API.

@@ -46,6 +46,9 @@ type App struct {
 	Regions *workflow.Regions
 	Audit   *workflow.Audit
 
+	Complaints *workflow.Complaints
+	Holidays   *workflow.Holidays
+
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
 	relayStop  context.CancelFunc
@@ -88,6 +91,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Users = workflow.NewUsers(deps, a.Auth)
 	a.Regions = &workflow.Regions{Deps: deps}
 	a.Audit = &workflow.Audit{Deps: deps}
+	if err := a.initComplaints(ctx, deps); err != nil {
+		a.Close()
+		return nil, err
+	}
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -99,7 +106,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	a.jobMetrics = jobs.NewMetrics(a.Registry)
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
-		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version})
+		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
+		Complaints: a.Complaints, Holidays: a.Holidays})
 	return a, nil
 }
 
@@ -107,6 +115,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 func (a *App) handlers() jobs.Handlers {
 	return jobs.Handlers{
 		TypePing: a.handlePing,
+
+		workflow.TypeComplaintReminder: a.Complaints.HandleReminder,
+		workflow.TypeComplaintEscalate: a.Complaints.HandleEscalate,
+		workflow.TypeComplaintSweep:    a.Complaints.HandleSweep,
+		workflow.TypeComplaintReplan:   a.Complaints.HandleReplan,
 	}
 }
 

@@ -28,6 +28,10 @@ type Config struct {
 	LogLevel      string        `env:"DUCHA_LOG_LEVEL" envDefault:"info"`
 	LogFormat     string        `env:"DUCHA_LOG_FORMAT" envDefault:"text"`
 	ShutdownGrace time.Duration `env:"DUCHA_SHUTDOWN_GRACE" envDefault:"15s"`
+
+	// ComplaintDeadlines overrides complaint deadlines per category and
+	// phase, as JSON: {"vicious_case":{"resolve":{"days":3,"working":true}}}.
+	ComplaintDeadlines string `env:"DUCHA_COMPLAINT_DEADLINES"`
 }
 
 // LoadConfig reads the environment.
