@@ -168,6 +168,17 @@ func (s *Store) Read(ctx context.Context) *Tx {
 // Tx runs fn in one transaction, committed when fn returns nil.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		if s.dialect == migrations.SQLite {
+			// glebarez/go-sqlite v1.21 stops reading the DSN at _time_format
+			// and never sees _txlock=immediate, so BEGIN is DEFERRED: a
+			// transaction that reads and then writes while another writer
+			// commits fails with SQLITE_BUSY, which busy_timeout cannot wait
+			// out. A write as the first statement takes the write lock
+			// up front (waiting for it under busy_timeout), as IMMEDIATE would.
+			if err := db.Exec("UPDATE settings SET value = value WHERE 0 = 1").Error; err != nil {
+				return fmt.Errorf("store: begin: %w", err)
+			}
+		}
 		return fn(&Tx{db: db, dialect: s.dialect})
 	})
 }
