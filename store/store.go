@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -120,7 +119,9 @@ func mysqlDSN(dsn string) (string, error) {
 	}
 	c.Params["charset"] = "utf8mb4"
 	c.Collation = "utf8mb4_bin"
-	c.Params["time_zone"] = url.QueryEscape("'+00:00'")
+	// FormatDSN escapes parameter values itself; escaping here too sent
+	// "%27%2B00%3A00%27" to the server, a syntax error on every connection.
+	c.Params["time_zone"] = "'+00:00'"
 	return c.FormatDSN(), nil
 }
 
