@@ -8,8 +8,11 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
 
 	"github.com/ducha/ducha/domain"
+	"github.com/ducha/ducha/migrations"
 )
 
 // ComplaintRecord is a complaint case as stored: the domain case (with
@@ -88,6 +91,13 @@ func tval(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// expectDuplicates is the handle for inserts whose unique-key violations are
+// expected and answered (a retried intake, a second worker's escalation):
+// GORM would log each as an error. Other errors are returned as usual.
+func (tx *Tx) expectDuplicates() *gorm.DB {
+	return tx.db.Session(&gorm.Session{Logger: logger.Discard})
 }
 
 // ComplaintColumns are the columns of a case that change over its life,
@@ -199,7 +209,7 @@ func (tx *Tx) CreateComplaint(r ComplaintRecord) (int64, error) {
 		k := r.IdempotencyKey
 		row.IdempotencyKey = &k
 	}
-	if err := tx.db.Create(&row).Error; err != nil {
+	if err := tx.expectDuplicates().Create(&row).Error; err != nil {
 		if isDuplicate(err) {
 			return 0, ErrIntakeKeyTaken
 		}
@@ -212,6 +222,28 @@ func (tx *Tx) CreateComplaint(r ComplaintRecord) (int64, error) {
 func (tx *Tx) Complaint(id int64) (ComplaintRecord, error) {
 	var r complaintRow
 	if err := tx.db.Take(&r, "id = ?", id).Error; err != nil {
+		return ComplaintRecord{}, notFound(err, "complaint %d not found", id)
+	}
+	recs, err := tx.withEscalations([]complaintRow{r})
+	if err != nil {
+		return ComplaintRecord{}, err
+	}
+	return recs[0], nil
+}
+
+// LockComplaint is Complaint that also locks the case's row until the
+// transaction ends (SELECT … FOR UPDATE on MySQL; on SQLite the transaction
+// already holds the database's write lock), and reads its latest committed
+// version. Background jobs take it before changing a case, so that two
+// workers escalating one case wait for each other instead of deadlocking on
+// the escalation's foreign key.
+func (tx *Tx) LockComplaint(id int64) (ComplaintRecord, error) {
+	q := tx.db
+	if tx.dialect == migrations.MySQL {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var r complaintRow
+	if err := q.Take(&r, "id = ?", id).Error; err != nil {
 		return ComplaintRecord{}, notFound(err, "complaint %d not found", id)
 	}
 	recs, err := tx.withEscalations([]complaintRow{r})
@@ -280,7 +312,7 @@ func (r escalationRow) toDomain() domain.ComplaintEscalation {
 func (tx *Tx) AddEscalation(id int64, e domain.ComplaintEscalation) (bool, error) {
 	row := escalationRow{ComplaintID: id, Phase: string(e.Phase), Due: e.Due.UTC(), Period: e.Period, At: e.At.UTC(),
 		FromRegionCode: e.FromCode, ToRegionCode: e.ToCode, Why: e.Why}
-	if err := tx.db.Create(&row).Error; err != nil {
+	if err := tx.expectDuplicates().Create(&row).Error; err != nil {
 		if isDuplicate(err) {
 			return false, nil
 		}
@@ -303,7 +335,7 @@ func (reminderRow) TableName() string { return "complaint_reminders" }
 // out; false when one already had.
 func (tx *Tx) AddReminder(id int64, phase domain.ComplaintPhase, due, at time.Time) (bool, error) {
 	row := reminderRow{ComplaintID: id, Phase: string(phase), Due: due.UTC(), At: at.UTC()}
-	if err := tx.db.Create(&row).Error; err != nil {
+	if err := tx.expectDuplicates().Create(&row).Error; err != nil {
 		if isDuplicate(err) {
 			return false, nil
 		}
@@ -609,19 +641,25 @@ type sweepRow struct {
 func (sweepRow) TableName() string { return "complaint_sweeps" }
 
 // ClaimSweepSlot records that the sweep of slot is scheduled; false when
-// another process already claimed it. Older claims than keepAfter are
-// dropped.
-func (tx *Tx) ClaimSweepSlot(slot, keepAfter time.Time) (bool, error) {
-	if err := tx.db.Where("slot < ?", keepAfter.UTC()).Delete(&sweepRow{}).Error; err != nil {
-		return false, fmt.Errorf("store: prune sweep slots: %w", err)
-	}
-	if err := tx.db.Create(&sweepRow{Slot: slot.UTC()}).Error; err != nil {
+// another process already claimed it.
+func (tx *Tx) ClaimSweepSlot(slot time.Time) (bool, error) {
+	if err := tx.expectDuplicates().Create(&sweepRow{Slot: slot.UTC()}).Error; err != nil {
 		if isDuplicate(err) {
 			return false, nil
 		}
 		return false, fmt.Errorf("store: claim sweep slot: %w", err)
 	}
 	return true, nil
+}
+
+// PruneSweepSlots drops the claims of slots before `before`. It deletes a
+// range, so run it in a transaction of its own: its gap locks would
+// deadlock concurrent claims on MySQL.
+func (tx *Tx) PruneSweepSlots(before time.Time) error {
+	if err := tx.db.Where("slot < ?", before.UTC()).Delete(&sweepRow{}).Error; err != nil {
+		return fmt.Errorf("store: prune sweep slots: %w", err)
+	}
+	return nil
 }
 
 // RegionNames returns the names of those of codes that exist.

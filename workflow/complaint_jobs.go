@@ -113,47 +113,90 @@ func hasEscalation(c domain.Complaint, p domain.ComplaintPhase, due time.Time, p
 
 func chinaTime(t time.Time) string { return t.In(domain.ChinaTime).Format("2006-01-02 15:04") }
 
-// escalateOverdue records every escalation the case is owed for its running
-// phase's deadline: one per overdue period that has ended by now (the first
-// at the deadline, each next one a full length of the phase's rule later),
-// each one step up from where the case was last raised to, until the nation.
-// When it recorded any, it writes the case and plans the next period's task.
-// It returns errEscalatedElsewhere when another worker got there first, and
-// an EConflict when the case changed under it; run it in a savepoint.
-func (s *Complaints) escalateOverdue(ctx context.Context, tx *store.Tx, c domain.Complaint, cal *domain.Calendar, now time.Time) (int, error) {
+// overduePeriods returns how many overdue periods of the running phase's
+// deadline have ended by now (the first at the deadline, each next one a
+// full length of the phase's rule later; at most maxPeriods) and when the
+// next one ends.
+func overduePeriods(c domain.Complaint, cal *domain.Calendar, now time.Time) (int, time.Time) {
 	p, due := c.Phase(), c.CurrentDue()
-	if p == "" || due.IsZero() || now.Before(due) {
-		return 0, nil
+	if p == "" || due.IsZero() {
+		return 0, time.Time{}
 	}
 	rule := c.Rules.Of(p)
-	added, period, boundary := 0, 1, due
-	for ; period <= maxPeriods && !boundary.After(now); period++ {
-		if !hasEscalation(c, p, due, period) {
-			from := c.EscalationFrom()
-			to, ok := domain.EscalationTarget(from)
-			if !ok {
-				break
-			}
-			why := fmt.Sprintf("the %s deadline of %s (China time) has passed", p, chinaTime(due))
-			if period > 1 {
-				why += fmt.Sprintf(" and the case is still overdue %d period(s) of %s later", period-1, rule)
-			}
-			e := escalation(p, due, period, now, from, to, why)
-			inserted, err := tx.AddEscalation(c.ID, e)
-			if err != nil {
-				return added, err
-			}
-			if !inserted {
-				return added, errEscalatedElsewhere
-			}
-			if err := auditEscalation(ctx, tx, c, e); err != nil {
-				return added, err
-			}
-			c.EscalationRegionCode = to
-			c.Escalations = append(c.Escalations, e)
-			added++
-		}
+	n, boundary := 0, due
+	for n < maxPeriods && !boundary.After(now) {
+		n++
 		boundary = domain.NextPeriod(cal, rule, boundary)
+	}
+	return n, boundary
+}
+
+// owesEscalation reports whether an overdue period of the case has ended
+// without its escalation while the case can still be raised.
+func owesEscalation(c domain.Complaint, cal *domain.Calendar, now time.Time) bool {
+	if c.EscalationFrom() == domain.NationCode {
+		return false
+	}
+	n, _ := overduePeriods(c, cal, now)
+	for period := 1; period <= n; period++ {
+		if !hasEscalation(c, c.Phase(), c.CurrentDue(), period) {
+			return true
+		}
+	}
+	return false
+}
+
+// escalateOverdue locks case id and records every escalation it is owed for
+// its running phase's deadline, one per overdue period ended by now, each
+// one step up from where the case was last raised to, until the nation; then
+// writes the case and plans the next period's task. When want is not nil (a
+// task's deadline) and the case no longer has that deadline, it does
+// nothing: the change that moved the deadline planned anew. It returns
+// errEscalatedElsewhere when the unique key finds the escalation recorded
+// already (the lock makes that rare); run it in a savepoint.
+func (s *Complaints) escalateOverdue(ctx context.Context, tx *store.Tx, id int64, want *complaintTask, cal *domain.Calendar, now time.Time) (int, error) {
+	rec, err := tx.LockComplaint(id)
+	if domain.ErrorCode(err) == domain.ENotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	c := rec.Complaint
+	p, due := c.Phase(), c.CurrentDue()
+	if want != nil && (p != want.Phase || !due.Equal(want.Due)) {
+		return 0, nil
+	}
+	n, next := overduePeriods(c, cal, now)
+	rule := c.Rules.Of(p)
+	added := 0
+	for period := 1; period <= n; period++ {
+		if hasEscalation(c, p, due, period) {
+			continue
+		}
+		from := c.EscalationFrom()
+		to, ok := domain.EscalationTarget(from)
+		if !ok {
+			break
+		}
+		why := fmt.Sprintf("the %s deadline of %s (China time) has passed", p, chinaTime(due))
+		if period > 1 {
+			why += fmt.Sprintf(" and the case is still overdue %d period(s) of %s later", period-1, rule)
+		}
+		e := escalation(p, due, period, now, from, to, why)
+		inserted, err := tx.AddEscalation(c.ID, e)
+		if err != nil {
+			return added, err
+		}
+		if !inserted {
+			return added, errEscalatedElsewhere
+		}
+		if err := auditEscalation(ctx, tx, c, e); err != nil {
+			return added, err
+		}
+		c.EscalationRegionCode = to
+		c.Escalations = append(c.Escalations, e)
+		added++
 	}
 	if added == 0 {
 		return 0, nil
@@ -166,8 +209,8 @@ func (s *Complaints) escalateOverdue(ctx context.Context, tx *store.Tx, c domain
 		return added, domain.Errorf(domain.EConflict, "complaint %d changed while being escalated", c.ID)
 	}
 	s.Log.Info("complaint escalated", "complaint", c.ID, "phase", p, "due", due, "to", c.EscalationRegionCode)
-	if period <= maxPeriods && boundary.After(now) && c.EscalationFrom() != domain.NationCode {
-		_, err = tx.Enqueue(TypeComplaintEscalate, complaintTask{ComplaintID: c.ID, Phase: p, Due: due, Period: period}, boundary, now)
+	if n < maxPeriods && c.EscalationFrom() != domain.NationCode {
+		_, err = tx.Enqueue(TypeComplaintEscalate, complaintTask{ComplaintID: c.ID, Phase: p, Due: due, Period: n + 1}, next, now)
 	}
 	return added, err
 }
@@ -201,16 +244,12 @@ func (s *Complaints) HandleEscalate(ctx context.Context, tx *store.Tx, t store.O
 	if !ok {
 		return nil
 	}
-	c, live, err := s.current(tx, p)
-	if err != nil || !live {
-		return err
-	}
 	cal, err := tx.Calendar()
 	if err != nil {
 		return err
 	}
 	err = tx.Savepoint(func(tx *store.Tx) error {
-		_, err := s.escalateOverdue(ctx, tx, c, cal, now)
+		_, err := s.escalateOverdue(ctx, tx, p.ComplaintID, &p, cal, now)
 		return err
 	})
 	if errors.Is(err, errEscalatedElsewhere) {
@@ -280,8 +319,11 @@ func (s *Complaints) sweep(ctx context.Context, tx *store.Tx, now time.Time) err
 			return err
 		}
 		for _, r := range recs {
+			if !owesEscalation(r.Complaint, cal, now) {
+				continue
+			}
 			err := tx.Savepoint(func(tx *store.Tx) error {
-				n, err := s.escalateOverdue(ctx, tx, r.Complaint, cal, now)
+				n, err := s.escalateOverdue(ctx, tx, r.ID, nil, cal, now)
 				escalated += n
 				return err
 			})
@@ -330,7 +372,7 @@ func (s *Complaints) sweep(ctx context.Context, tx *store.Tx, now time.Time) err
 // replicas that each start a chain merge into one.
 func (s *Complaints) scheduleSweep(tx *store.Tx, now time.Time) error {
 	slot := now.Truncate(s.cfg.SweepInterval).Add(s.cfg.SweepInterval)
-	claimed, err := tx.ClaimSweepSlot(slot, now.Add(-24*time.Hour))
+	claimed, err := tx.ClaimSweepSlot(slot)
 	if err != nil || !claimed {
 		return err
 	}
@@ -338,9 +380,13 @@ func (s *Complaints) scheduleSweep(tx *store.Tx, now time.Time) error {
 	return err
 }
 
-// EnsureSweep starts the sweep's chain if no process has (call it at start-up).
+// EnsureSweep starts the sweep's chain if no process has (call it at
+// start-up), and forgets the claims of slots more than a day old.
 func (s *Complaints) EnsureSweep(ctx context.Context) error {
 	now := s.now()
+	if err := s.Store.Read(ctx).PruneSweepSlots(now.Add(-24 * time.Hour)); err != nil {
+		return err
+	}
 	return s.Store.Tx(ctx, func(tx *store.Tx) error { return s.scheduleSweep(tx, now) })
 }
 
