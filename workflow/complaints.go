@@ -46,6 +46,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
@@ -110,8 +111,9 @@ func ParseComplaintRules(s string) (map[domain.ComplaintCategory]domain.Complain
 // Complaints runs the hotline's cases.
 type Complaints struct {
 	Deps
-	cfg    ComplaintsConfig
-	sealer *Sealer
+	cfg          ComplaintsConfig
+	sealer       *Sealer
+	knownRegions sync.Map // region code → struct{}: seen to exist
 }
 
 // NewComplaints loads the encryption key and applies defaults.
@@ -250,7 +252,7 @@ func (s *Complaints) validateIntake(ctx context.Context, in NewComplaint, now ti
 		}
 	}
 	if len(codes) > 0 {
-		missing, err := s.Store.Read(ctx).MissingRegions(codes)
+		missing, err := s.missingRegions(ctx, codes)
 		if err != nil {
 			return c, nil, err
 		}
@@ -288,6 +290,31 @@ func (s *Complaints) validateIntake(ctx context.Context, in NewComplaint, now ti
 	return c, who, v.Err()
 }
 
+// missingRegions returns those of codes that are not in the region tree.
+// Codes found once are remembered: the tree only ever grows (imports add
+// townships and villages, nothing removes a region).
+func (s *Complaints) missingRegions(ctx context.Context, codes []string) ([]string, error) {
+	var unknown []string
+	for _, c := range codes {
+		if _, ok := s.knownRegions.Load(c); !ok {
+			unknown = append(unknown, c)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil, nil
+	}
+	missing, err := s.Store.Read(ctx).MissingRegions(unknown)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range unknown {
+		if !slices.Contains(missing, c) {
+			s.knownRegions.Store(c, struct{}{})
+		}
+	}
+	return missing, nil
+}
+
 // Intake logs a complaint. With an idempotency key, the same key and body
 // from the same user give the same case (created reports false on a replay)
 // and the same key with another body is EInvalid; the key and the body's
@@ -306,12 +333,10 @@ func (s *Complaints) Intake(ctx context.Context, actor domain.Actor, in NewCompl
 	if err := s.Authz.Check(actor, "complaints", "create", target); err != nil {
 		return ComplaintView{}, false, err
 	}
+	// A retry is found by the unique index on (user, key): its insert fails
+	// and the case it made is read back. First attempts, by far the most
+	// common, pay no extra read.
 	hash := in.hash()
-	if in.IdempotencyKey != "" {
-		if v, found, err := s.replay(ctx, actor, in.IdempotencyKey, hash); found || err != nil {
-			return v, false, err
-		}
-	}
 	rec := store.ComplaintRecord{IdempotencyKey: in.IdempotencyKey, BodyHash: hash}
 	if who != nil {
 		if rec.SealedName, err = s.sealer.Seal("complainant.name", who.Name); err != nil {
