@@ -112,8 +112,8 @@ func (h *hotline) mustFire(t testing.TB, token string, id int64, body map[string
 	return decodeCase(t, r)
 }
 
-// problem is an error answer.
-type problem struct {
+// complaintProblem is an error answer.
+type complaintProblem struct {
 	Type          string   `json:"type"`
 	Status        int      `json:"status"`
 	Detail        string   `json:"detail"`
@@ -124,18 +124,18 @@ type problem struct {
 	} `json:"errors"`
 }
 
-func decodeProblem(t testing.TB, r *testenv.Response) problem {
+func complaintProblemOf(t testing.TB, r *testenv.Response) complaintProblem {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		t.Errorf("content type %q, want application/problem+json", ct)
 	}
-	var p problem
+	var p complaintProblem
 	r.JSON(t, &p)
 	return p
 }
 
 // locations lists the locations of a 422's field errors.
-func (p problem) locations() map[string]bool {
+func (p complaintProblem) locations() map[string]bool {
 	out := map[string]bool{}
 	for _, e := range p.Errors {
 		out[e.Location] = true

@@ -227,7 +227,7 @@ func TestComplaints403(t *testing.T) {
 			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
 			continue
 		}
-		decodeProblem(t, r)
+		complaintProblemOf(t, r)
 	}
 
 	// The assignee's events belong to the assignee region and those above it.
@@ -275,9 +275,9 @@ func TestComplaints409IllegalTransition(t *testing.T) {
 	if r.Status != http.StatusConflict {
 		t.Fatalf("resolve a received case: %d %s", r.Status, r.Body)
 	}
-	p := decodeProblem(t, r)
+	p := complaintProblemOf(t, r)
 	if len(p.AllowedEvents) != 1 || p.AllowedEvents[0] != "assign" || p.Type != "urn:ducha:problem:illegal_transition" {
-		t.Errorf("problem %+v", p)
+		t.Errorf("complaintProblem %+v", p)
 	}
 	// An unknown event, and a callback before resolution, are illegal too.
 	for _, body := range []map[string]any{{"event": "escalate"}, {"event": "callback", "satisfied": true, "note": "好"}} {
@@ -288,7 +288,7 @@ func TestComplaints409IllegalTransition(t *testing.T) {
 	// Closing is only after resolution.
 	h.mustFire(t, h.operator, c.ID, map[string]any{"event": "assign", "region_code": "510104"})
 	r = h.fire(h.operator, c.ID, map[string]any{"event": "close", "reason": "重复来电"})
-	if p := decodeProblem(t, r); r.Status != 409 || strings.Join(p.AllowedEvents, ",") != "accept,send_back" {
+	if p := complaintProblemOf(t, r); r.Status != 409 || strings.Join(p.AllowedEvents, ",") != "accept,send_back" {
 		t.Errorf("close an assigned case: %d %+v", r.Status, p)
 	}
 	if got := h.get(t, h.operator, c.ID); got.State != "assigned" || got.Version != 2 {
@@ -330,7 +330,7 @@ func TestComplaints422(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
-		p := decodeProblem(t, r)
+		p := complaintProblemOf(t, r)
 		for _, loc := range []string{"body.channel", "body.received_at", "body.category", "body.occurred_region_code",
 			"body.accused_region_code", "body.summary", "body.complainant.name", "body.complainant.phone",
 			"header.Idempotency-Key"} {
@@ -340,7 +340,7 @@ func TestComplaints422(t *testing.T) {
 		}
 		// Required fields, malformed time.
 		r = h.Do("POST", "/api/v1/complaints", h.operator, map[string]any{"received_at": "yesterday"})
-		p = decodeProblem(t, r)
+		p = complaintProblemOf(t, r)
 		for _, loc := range []string{"body.channel", "body.received_at", "body.category", "body.occurred_region_code",
 			"body.accused_region_code", "body.summary"} {
 			if !p.locations()[loc] {
@@ -359,7 +359,7 @@ func TestComplaints422(t *testing.T) {
 		h.Must(201, "POST", "/api/v1/complaints", h.operator, caseBody(nil), "Idempotency-Key", "k-422")
 		r := h.Do("POST", "/api/v1/complaints", h.operator, caseBody(map[string]any{"summary": "另一件事"}),
 			"Idempotency-Key", "k-422")
-		if p := decodeProblem(t, r); r.Status != 422 || !p.locations()["header.Idempotency-Key"] {
+		if p := complaintProblemOf(t, r); r.Status != 422 || !p.locations()["header.Idempotency-Key"] {
 			t.Errorf("%d %s", r.Status, r.Body)
 		}
 		before++
@@ -367,7 +367,7 @@ func TestComplaints422(t *testing.T) {
 
 	t.Run("transition fields", func(t *testing.T) {
 		r := h.fire(h.operator, c.ID, map[string]any{"event": "assign"})
-		if p := decodeProblem(t, r); r.Status != 422 || !p.locations()["body.region_code"] {
+		if p := complaintProblemOf(t, r); r.Status != 422 || !p.locations()["body.region_code"] {
 			t.Errorf("assign without region: %d %s", r.Status, r.Body)
 		}
 		for _, rc := range []string{"0", "5", "990101"} {
@@ -377,21 +377,21 @@ func TestComplaints422(t *testing.T) {
 		}
 		h.mustFire(t, h.operator, c.ID, map[string]any{"event": "assign", "region_code": "510104"})
 		r = h.fire(h.jinjiang, c.ID, map[string]any{"event": "send_back", "reason": "  "})
-		if p := decodeProblem(t, r); r.Status != 422 || !p.locations()["body.reason"] {
+		if p := complaintProblemOf(t, r); r.Status != 422 || !p.locations()["body.reason"] {
 			t.Errorf("send_back without reason: %d %s", r.Status, r.Body)
 		}
 		h.mustFire(t, h.jinjiang, c.ID, map[string]any{"event": "accept"})
 		r = h.fire(h.jinjiang, c.ID, map[string]any{"event": "request_extension", "days": 0})
-		if p := decodeProblem(t, r); r.Status != 422 || !p.locations()["body.reason"] || !p.locations()["body.days"] {
+		if p := complaintProblemOf(t, r); r.Status != 422 || !p.locations()["body.reason"] || !p.locations()["body.days"] {
 			t.Errorf("request_extension: %d %s", r.Status, r.Body)
 		}
 		r = h.fire(h.jinjiang, c.ID, map[string]any{"event": "resolve", "finding": "maybe"})
-		if p := decodeProblem(t, r); r.Status != 422 || !p.locations()["body.finding"] || !p.locations()["body.action"] {
+		if p := complaintProblemOf(t, r); r.Status != 422 || !p.locations()["body.finding"] || !p.locations()["body.action"] {
 			t.Errorf("resolve: %d %s", r.Status, r.Body)
 		}
 		h.mustFire(t, h.jinjiang, c.ID, map[string]any{"event": "resolve", "finding": "substantiated", "action": "已责令退还押金"})
 		r = h.fire(h.operator, c.ID, map[string]any{"event": "callback"})
-		if p := decodeProblem(t, r); r.Status != 422 || !p.locations()["body.satisfied"] || !p.locations()["body.note"] {
+		if p := complaintProblemOf(t, r); r.Status != 422 || !p.locations()["body.satisfied"] || !p.locations()["body.note"] {
 			t.Errorf("callback: %d %s", r.Status, r.Body)
 		}
 		if r := h.fire(h.operator, c.ID, map[string]any{"event": "close"}, "If-Match", "abc"); r.Status != 422 {
@@ -404,7 +404,7 @@ func TestComplaints422(t *testing.T) {
 
 	t.Run("queries", func(t *testing.T) {
 		r := h.Do("GET", "/api/v1/complaints?state=lost&category=x&region_code=9&overdue=maybe&escalated=2&from=never&to=1999-99-99", h.operator, nil)
-		p := decodeProblem(t, r)
+		p := complaintProblemOf(t, r)
 		for _, loc := range []string{"query.state", "query.category", "query.region_code", "query.overdue",
 			"query.escalated", "query.from", "query.to"} {
 			if !p.locations()[loc] {
@@ -415,7 +415,7 @@ func TestComplaints422(t *testing.T) {
 			t.Errorf("bad cursor: %d", r.Status)
 		}
 		r = h.Do("GET", "/api/v1/complaints/stats?group_by=state&level=galaxy&region_code=77", h.operator, nil)
-		p = decodeProblem(t, r)
+		p = complaintProblemOf(t, r)
 		for _, loc := range []string{"query.group_by", "query.level", "query.region_code"} {
 			if !p.locations()[loc] {
 				t.Errorf("no error for %s in %s", loc, r.Body)
@@ -431,7 +431,7 @@ func TestComplaints422(t *testing.T) {
 			"holidays": []string{"2025-10-01", "2024-10-01", "2025-02-30", "2025-10-01"},
 			"workdays": []string{"2025-09-29", "2025-10-01", "2025-09-28"},
 		})
-		p := decodeProblem(t, r)
+		p := complaintProblemOf(t, r)
 		for _, loc := range []string{"body.holidays[1]", "body.holidays[2]", "body.holidays[3]", "body.workdays[0]", "body.workdays[1]"} {
 			if !p.locations()[loc] {
 				t.Errorf("no error for %s in %s", loc, r.Body)
