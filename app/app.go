@@ -118,7 +118,6 @@ func (a *App) handlers() jobs.Handlers {
 
 		workflow.TypeComplaintReminder: a.Complaints.HandleReminder,
 		workflow.TypeComplaintEscalate: a.Complaints.HandleEscalate,
-		workflow.TypeComplaintSweep:    a.Complaints.HandleSweep,
 		workflow.TypeComplaintReplan:   a.Complaints.HandleReplan,
 	}
 }
@@ -134,7 +133,7 @@ func (a *App) StartWorker() error {
 	relay := jobs.NewRelay(a.Queue, a.Store, a.Clock, a.Log)
 	go func() {
 		defer close(a.relayDone)
-		relay.Run(ctx)
+		a.runRelayAndSweeper(ctx, relay)
 	}()
 	return nil
 }

@@ -634,34 +634,6 @@ func (tx *Tx) Savepoint(fn func(tx *Tx) error) error {
 	return tx.db.Transaction(func(db *gorm.DB) error { return fn(&Tx{db: db, dialect: tx.dialect}) })
 }
 
-type sweepRow struct {
-	Slot time.Time `gorm:"primaryKey"`
-}
-
-func (sweepRow) TableName() string { return "complaint_sweeps" }
-
-// ClaimSweepSlot records that the sweep of slot is scheduled; false when
-// another process already claimed it.
-func (tx *Tx) ClaimSweepSlot(slot time.Time) (bool, error) {
-	if err := tx.expectDuplicates().Create(&sweepRow{Slot: slot.UTC()}).Error; err != nil {
-		if isDuplicate(err) {
-			return false, nil
-		}
-		return false, fmt.Errorf("store: claim sweep slot: %w", err)
-	}
-	return true, nil
-}
-
-// PruneSweepSlots drops the claims of slots before `before`. It deletes a
-// range, so run it in a transaction of its own: its gap locks would
-// deadlock concurrent claims on MySQL.
-func (tx *Tx) PruneSweepSlots(before time.Time) error {
-	if err := tx.db.Where("slot < ?", before.UTC()).Delete(&sweepRow{}).Error; err != nil {
-		return fmt.Errorf("store: prune sweep slots: %w", err)
-	}
-	return nil
-}
-
 // RegionNames returns the names of those of codes that exist.
 func (tx *Tx) RegionNames(codes []string) (map[string]string, error) {
 	out := map[string]string{}

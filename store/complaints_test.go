@@ -197,16 +197,4 @@ func TestCalendarYear(t *testing.T) {
 	if err != nil || cal.IsWorkingDate(d("2025-10-03")) || !cal.IsWorkingDate(d("2025-10-02")) {
 		t.Errorf("calendar: %v", err)
 	}
-	if ok, err := s.Read(ctx).ClaimSweepSlot(t0); !ok || err != nil {
-		t.Errorf("first claim %v %v", ok, err)
-	}
-	if ok, err := s.Read(ctx).ClaimSweepSlot(t0); ok || err != nil {
-		t.Errorf("second claim %v %v", ok, err)
-	}
-	if err := s.Read(ctx).PruneSweepSlots(t0.Add(time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := s.Read(ctx).ClaimSweepSlot(t0); !ok || err != nil {
-		t.Errorf("claim after pruning %v %v", ok, err)
-	}
 }

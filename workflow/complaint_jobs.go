@@ -24,9 +24,6 @@ const (
 	// tree, once per (case, phase, deadline, overdue period). Payload:
 	// complaintTask.
 	TypeComplaintEscalate = "complaint:escalate"
-	// TypeComplaintSweep repairs missing reminders and escalations and
-	// schedules its next run. Payload: sweepTask.
-	TypeComplaintSweep = "complaint:sweep"
 	// TypeComplaintReplan recomputes the deadlines of open cases after the
 	// holiday calendar changed. Payload: {"year": …}.
 	TypeComplaintReplan = "complaint:replan"
@@ -39,10 +36,6 @@ type complaintTask struct {
 	Phase       domain.ComplaintPhase `json:"phase"`
 	Due         time.Time             `json:"due"`
 	Period      int                   `json:"period,omitempty"`
-}
-
-type sweepTask struct {
-	Slot time.Time `json:"slot"`
 }
 
 const (
@@ -287,17 +280,7 @@ func (s *Complaints) HandleReminder(ctx context.Context, tx *store.Tx, t store.O
 	return s.remind(ctx, tx, c, now)
 }
 
-// HandleSweep is the jobs.Handler of TypeComplaintSweep: it repairs, then
-// schedules the next sweep.
-func (s *Complaints) HandleSweep(ctx context.Context, tx *store.Tx, t store.OutboxTask, now time.Time) error {
-	if err := s.sweep(ctx, tx, now); err != nil {
-		return err
-	}
-	return s.scheduleSweep(tx, now)
-}
-
-// Sweep runs one repair pass now, outside the schedule (for operators and
-// tests).
+// Sweep runs one repair pass now.
 func (s *Complaints) Sweep(ctx context.Context) error {
 	now := s.now()
 	return s.Store.Tx(ctx, func(tx *store.Tx) error { return s.sweep(ctx, tx, now) })
@@ -367,27 +350,37 @@ func (s *Complaints) sweep(ctx context.Context, tx *store.Tx, now time.Time) err
 	return nil
 }
 
-// scheduleSweep writes the next sweep's task unless another process already
-// did: slots are whole intervals, claimed in a table with a unique key, so
-// replicas that each start a chain merge into one.
-func (s *Complaints) scheduleSweep(tx *store.Tx, now time.Time) error {
-	slot := now.Truncate(s.cfg.SweepInterval).Add(s.cfg.SweepInterval)
-	claimed, err := tx.ClaimSweepSlot(slot)
-	if err != nil || !claimed {
-		return err
+// RunSweeper sweeps at start and then whenever the clock passes a whole
+// SweepInterval, until ctx ends. It looks at the clock every poll, so that
+// a test's fake clock is followed too. Every worker process runs one; a
+// sweep is idempotent (the case's lock and the unique keys), so several
+// at once repair each thing once. It keeps no state outside the process:
+// nothing to lose when Redis is.
+func (s *Complaints) RunSweeper(ctx context.Context, poll time.Duration) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	var next time.Time
+	failing := false
+	for {
+		if now := s.now(); !now.Before(next) {
+			err := s.Sweep(ctx)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return
+			case err != nil && !failing:
+				s.Log.Warn("complaint sweep failing; will retry", "err", err)
+			case err == nil && failing:
+				s.Log.Info("complaint sweep recovered")
+			}
+			failing = err != nil
+			next = now.Truncate(s.cfg.SweepInterval).Add(s.cfg.SweepInterval)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
-	_, err = tx.Enqueue(TypeComplaintSweep, sweepTask{Slot: slot}, slot, now)
-	return err
-}
-
-// EnsureSweep starts the sweep's chain if no process has (call it at
-// start-up), and forgets the claims of slots more than a day old.
-func (s *Complaints) EnsureSweep(ctx context.Context) error {
-	now := s.now()
-	if err := s.Store.Read(ctx).PruneSweepSlots(now.Add(-24 * time.Hour)); err != nil {
-		return err
-	}
-	return s.Store.Tx(ctx, func(tx *store.Tx) error { return s.scheduleSweep(tx, now) })
 }
 
 // HandleReplan is the jobs.Handler of TypeComplaintReplan: every open case's

@@ -32,9 +32,9 @@ package workflow
 // (case, phase, deadline[, period]). An escalation raises the case one step
 // up the region tree from where it sits (EscalationFrom) and plans the next
 // one a full period later, until it reaches the nation. A vicious case is
-// raised to its province and the nation on intake. A sweep that reschedules
-// itself through the outbox every SweepInterval repairs any escalation or
-// reminder whose task went missing.
+// raised to its province and the nation on intake. A sweep in every worker
+// process, every SweepInterval, repairs any escalation or reminder whose
+// task went missing.
 
 import (
 	"context"

@@ -82,13 +82,7 @@ CREATE TABLE calendar_days (
     KEY calendar_days_year (year)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- Claimed slots of the periodic complaint sweep, so that replicas keep one chain.
-CREATE TABLE complaint_sweeps (
-    slot DATETIME(6) NOT NULL PRIMARY KEY
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-
 -- +goose Down
-DROP TABLE complaint_sweeps;
 DROP TABLE calendar_days;
 DROP TABLE complaint_reminders;
 DROP TABLE complaint_escalations;

@@ -80,13 +80,7 @@ CREATE TABLE calendar_days (
 );
 CREATE INDEX calendar_days_year ON calendar_days (year);
 
--- Claimed slots of the periodic complaint sweep, so that replicas keep one chain.
-CREATE TABLE complaint_sweeps (
-    slot DATETIME NOT NULL PRIMARY KEY
-);
-
 -- +goose Down
-DROP TABLE complaint_sweeps;
 DROP TABLE calendar_days;
 DROP TABLE complaint_reminders;
 DROP TABLE complaint_escalations;
