@@ -235,10 +235,11 @@ func (s *Complaints) validateIntake(ctx context.Context, in NewComplaint, now ti
 	case !c.Category.Valid():
 		v.AddValue("body.category", in.Category, "must be one of %v", domain.ComplaintCategories)
 	}
-	var codes []string
-	for _, f := range []struct{ loc, code string }{
+	regionFields := []struct{ loc, code string }{
 		{"body.occurred_region_code", in.OccurredRegionCode}, {"body.accused_region_code", in.AccusedRegionCode},
-	} {
+	}
+	var codes []string
+	for _, f := range regionFields {
 		lv, ok := domain.LevelOfCode(f.code)
 		switch {
 		case f.code == "":
@@ -256,14 +257,9 @@ func (s *Complaints) validateIntake(ctx context.Context, in NewComplaint, now ti
 		if err != nil {
 			return c, nil, err
 		}
-		for _, m := range missing {
-			loc := "body.accused_region_code"
-			if m == in.OccurredRegionCode {
-				loc = "body.occurred_region_code"
-			}
-			v.AddValue(loc, m, "no such region")
-			if m == in.OccurredRegionCode && m == in.AccusedRegionCode {
-				v.AddValue("body.accused_region_code", m, "no such region")
+		for _, f := range regionFields {
+			if slices.Contains(missing, f.code) {
+				v.AddValue(f.loc, f.code, "no such region")
 			}
 		}
 	}
