@@ -88,11 +88,22 @@ func escalation(p domain.ComplaintPhase, due time.Time, period int, now time.Tim
 		FromLevel: fl, ToLevel: tl, Why: why}
 }
 
+// auditEscalation records an escalation and announces it to webhooks. The
+// notice names the region the case was raised from, so that subscribers at
+// every level above it hear of it; the target is in its data.
 func auditEscalation(ctx context.Context, tx *store.Tx, c domain.Complaint, e domain.ComplaintEscalation) error {
-	return audit(ctx, tx, domain.SystemActor, e.At, store.AuditEntry{Entity: "complaint",
-		EntityID: strconv.FormatInt(c.ID, 10), RegionCode: c.BaseRegion(), Event: "escalate", Reason: e.Why,
+	id := strconv.FormatInt(c.ID, 10)
+	err := audit(ctx, tx, domain.SystemActor, e.At, store.AuditEntry{Entity: "complaint",
+		EntityID: id, RegionCode: c.BaseRegion(), Event: "escalate", Reason: e.Why,
 		Detail: map[string]any{"phase": e.Phase, "due": e.Due, "period": e.Period, "from_region_code": e.FromCode,
 			"to_region_code": e.ToCode, "from": e.FromLevel, "to": e.ToLevel}})
+	if err != nil {
+		return err
+	}
+	return Notify(ctx, tx, e.At, Notification{Event: EventEscalation, RegionCode: e.FromCode, Entity: "complaint",
+		EntityID: id, OccurredAt: e.At, Data: map[string]any{"category": c.Category, "phase": e.Phase,
+			"due": e.Due, "period": e.Period, "from_region_code": e.FromCode, "to_region_code": e.ToCode,
+			"to_level": e.ToLevel.String(), "why": e.Why}})
 }
 
 func hasEscalation(c domain.Complaint, p domain.ComplaintPhase, due time.Time, period int) bool {
@@ -260,10 +271,16 @@ func (s *Complaints) remind(ctx context.Context, tx *store.Tx, c domain.Complain
 		return err
 	}
 	s.Log.Info("complaint deadline near", "complaint", c.ID, "phase", p, "due", due, "region", c.BaseRegion())
-	return audit(ctx, tx, domain.SystemActor, now, store.AuditEntry{Entity: "complaint",
-		EntityID: strconv.FormatInt(c.ID, 10), RegionCode: c.BaseRegion(), Event: "remind",
+	id := strconv.FormatInt(c.ID, 10)
+	err = audit(ctx, tx, domain.SystemActor, now, store.AuditEntry{Entity: "complaint",
+		EntityID: id, RegionCode: c.BaseRegion(), Event: "remind",
 		Reason: fmt.Sprintf("the %s deadline of %s (China time) is near", p, chinaTime(due)),
 		Detail: map[string]any{"phase": p, "due": due, "region_code": c.BaseRegion()}})
+	if err != nil {
+		return err
+	}
+	return Notify(ctx, tx, now, Notification{Event: EventDeadlineReminder, RegionCode: c.BaseRegion(),
+		Entity: "complaint", EntityID: id, Data: map[string]any{"category": c.Category, "phase": p, "due": due}})
 }
 
 // HandleReminder is the jobs.Handler of TypeComplaintReminder. A reminder
