@@ -49,6 +49,9 @@ type Deps struct {
 	Attachments *workflow.Attachments
 
 	Campaigns *workflow.Campaigns
+	// The hotline's complaint cases and the working-day calendar.
+	Complaints *workflow.Complaints
+	Holidays   *workflow.Holidays
 	// Results serves feedback letters, rectification and bulletins; nil
 	// leaves those routes out.
 	Results *workflow.Results

@@ -54,7 +54,9 @@ type App struct {
 	// Webhooks manages subscriptions and delivers notices (workflow.Notify).
 	Webhooks *workflow.Webhooks
 
-	Campaigns *workflow.Campaigns
+	Campaigns  *workflow.Campaigns
+	Complaints *workflow.Complaints
+	Holidays   *workflow.Holidays
 	// Results issues feedback letters and bulletins and runs rectification.
 	Results *workflow.Results
 
@@ -110,6 +112,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
 		MaxAttempts: cfg.WebhookMaxAttempts})
 	a.Campaigns = workflow.NewCampaigns(deps, workflow.CampaignsConfig{})
+	if err := a.initComplaints(ctx, deps); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Results = workflow.NewResults(deps, workflow.ResultsConfig{})
 	a.Results.Hook(a.Campaigns)
 
@@ -125,7 +131,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
 		Catalogue: a.Catalogue, Attachments: a.Attachments, Webhooks: a.Webhooks,
-		Campaigns: a.Campaigns, Results: a.Results})
+		Campaigns: a.Campaigns, Complaints: a.Complaints, Holidays: a.Holidays, Results: a.Results})
 	return a, nil
 }
 
@@ -134,8 +140,11 @@ func (a *App) handlers() jobs.Handlers {
 	return jobs.Handlers{
 		TypePing: a.handlePing,
 
-		workflow.TypeDeadlineReminder: a.Campaigns.HandleDeadlineTask,
-		workflow.TypeDeadlineOverdue:  a.Campaigns.HandleDeadlineTask,
+		workflow.TypeDeadlineReminder:  a.Campaigns.HandleDeadlineTask,
+		workflow.TypeDeadlineOverdue:   a.Campaigns.HandleDeadlineTask,
+		workflow.TypeComplaintReminder: a.Complaints.HandleReminder,
+		workflow.TypeComplaintEscalate: a.Complaints.HandleEscalate,
+		workflow.TypeComplaintReplan:   a.Complaints.HandleReplan,
 
 		workflow.TypeIssueFeedback:        a.Results.HandleFeedbackTask,
 		workflow.TypePublishBulletin:      a.Results.HandleBulletinTask,
@@ -154,7 +163,7 @@ func (a *App) StartWorker() error {
 	relay := jobs.NewRelay(a.Queue, a.Store, a.Clock, a.Log)
 	go func() {
 		defer close(a.relayDone)
-		relay.Run(ctx)
+		a.runRelayAndSweeper(ctx, relay)
 	}()
 	return nil
 }

@@ -295,7 +295,7 @@ type Escalation struct {
 	At            time.Time `json:"at"`
 }
 
-type escalationRow struct {
+type rectEscalationRow struct {
 	ID            int64 `gorm:"primaryKey"`
 	InspectionID  int64
 	RequirementID int64
@@ -306,20 +306,20 @@ type escalationRow struct {
 	At            time.Time
 }
 
-func (escalationRow) TableName() string { return "rectification_escalations" }
+func (rectEscalationRow) TableName() string { return "rectification_escalations" }
 
 // RecordEscalation stores step e.Step of a requirement's escalation; it
 // reports false, storing nothing, when that step was recorded before.
 func (tx *Tx) RecordEscalation(e Escalation) (bool, error) {
 	var n int64
-	if err := tx.db.Model(&escalationRow{}).Where("requirement_id = ? AND step = ?", e.RequirementID, e.Step).
+	if err := tx.db.Model(&rectEscalationRow{}).Where("requirement_id = ? AND step = ?", e.RequirementID, e.Step).
 		Count(&n).Error; err != nil {
 		return false, fmt.Errorf("store: escalation: %w", err)
 	}
 	if n > 0 {
 		return false, nil
 	}
-	row := escalationRow{InspectionID: e.InspectionID, RequirementID: e.RequirementID, Step: e.Step,
+	row := rectEscalationRow{InspectionID: e.InspectionID, RequirementID: e.RequirementID, Step: e.Step,
 		FromRegion: e.From, ToRegion: e.To, Reason: e.Reason, At: e.At.UTC()}
 	if err := tx.db.Create(&row).Error; err != nil {
 		return false, fmt.Errorf("store: escalation: %w", err)
@@ -329,7 +329,7 @@ func (tx *Tx) RecordEscalation(e Escalation) (bool, error) {
 
 // Escalations lists an inspection's escalations in the order they happened.
 func (tx *Tx) Escalations(inspectionID int64) ([]Escalation, error) {
-	var rows []escalationRow
+	var rows []rectEscalationRow
 	if err := tx.db.Where("inspection_id = ?", inspectionID).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: escalations: %w", err)
 	}

@@ -83,8 +83,10 @@ type documentTask struct {
 }
 
 // NewResults returns the results use cases with the default sources: the
-// totals the campaign's indicator sets give with nothing rated yet (every
-// indicator pending), no findings, no requirements, no complaint figures.
+// hotline's complaint figures (store.ComplaintCounts); and, until the review
+// and scoring use cases provide them, the totals the campaign's indicator
+// sets give with nothing rated (every indicator pending), no findings and no
+// requirements.
 func NewResults(d Deps, cfg ResultsConfig) *Results {
 	if cfg.RectificationPeriod <= 0 {
 		cfg.RectificationPeriod = 90 * 24 * time.Hour
@@ -101,9 +103,7 @@ func NewResults(d Deps, cfg ResultsConfig) *Results {
 		Requirements: func(context.Context, *store.Tx, int64) ([]documents.Requirement, error) {
 			return nil, nil
 		},
-		Complaints: func(context.Context, *store.Tx, string, time.Time, time.Time) ([]documents.ComplaintFigure, error) {
-			return nil, nil
-		},
+		Complaints: hotlineFigures,
 	}
 	r.Sources.BatchTotals = func(ctx context.Context, tx *store.Tx, c domain.Campaign, ins []domain.Inspection) ([]domain.Total, error) {
 		var out []domain.Total
@@ -117,6 +117,22 @@ func NewResults(d Deps, cfg ResultsConfig) *Results {
 		return out, nil
 	}
 	return r
+}
+
+// hotlineFigures are the hotline's figures of the cases accusing a region
+// in regionCode's subtree received in [from, to), by category.
+func hotlineFigures(_ context.Context, tx *store.Tx, regionCode string, from, to time.Time) ([]documents.ComplaintFigure, error) {
+	f, err := tx.ComplaintCounts(regionCode, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []documents.ComplaintFigure
+	for _, c := range domain.ComplaintCategories {
+		n := f.ByCategory[c]
+		out = append(out, documents.ComplaintFigure{Category: documents.ComplaintCategory(c), Received: int(n.Received),
+			Substantiated: int(n.Substantiated)})
+	}
+	return out, nil
 }
 
 // pendingTotal scores a region over the campaign's sets with nothing rated.
