@@ -540,15 +540,8 @@ func (s *Complaints) parseQuery(ctx context.Context, q ComplaintQuery, now time.
 	if q.Category != "" && !f.Category.Valid() {
 		v.AddValue("query.category", q.Category, "must be one of %v", domain.ComplaintCategories)
 	}
-	if q.RegionCode != "" {
-		if _, ok := domain.LevelOfCode(q.RegionCode); !ok {
-			v.AddValue("query.region_code", q.RegionCode, "not a region code")
-		} else if _, err := s.Store.Read(ctx).Region(q.RegionCode); err != nil {
-			if domain.ErrorCode(err) != domain.ENotFound {
-				return f, err
-			}
-			v.AddValue("query.region_code", q.RegionCode, "no such region")
-		}
+	if err := checkRegionFilter(s.Store.Read(ctx), &v, q.RegionCode); err != nil {
+		return f, err
 	}
 	f.Overdue = parseBool(&v, "query.overdue", q.Overdue)
 	f.Escalated = parseBool(&v, "query.escalated", q.Escalated)
