@@ -55,6 +55,9 @@ type App struct {
 	Webhooks *workflow.Webhooks
 
 	Campaigns *workflow.Campaigns
+	// Scoring scores inspections and batches (the contract feedback letters
+	// and bulletins build on).
+	Scoring *workflow.Scoring
 
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
@@ -108,6 +111,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
 		MaxAttempts: cfg.WebhookMaxAttempts})
 	a.Campaigns = workflow.NewCampaigns(deps, workflow.CampaignsConfig{})
+	// The one-vote veto counts the hotline's cases once its store lands;
+	// until then VetoCases is nil and nothing is vetoed.
+	a.Scoring = &workflow.Scoring{Deps: deps}
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
