@@ -29,6 +29,9 @@ func (s *Server) routes() {
 	}
 	s.webhookRoutes()
 	s.campaignRoutes()
+	if s.SelfChecks != nil {
+		s.selfCheckRoutes()
+	}
 }
 
 // List is one page of a listing.

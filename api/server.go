@@ -49,6 +49,11 @@ type Deps struct {
 	Attachments *workflow.Attachments
 
 	Campaigns *workflow.Campaigns
+	// SelfChecks, Reviews and Scoring serve the self-check, the site review
+	// and the scores.
+	SelfChecks *workflow.SelfChecks
+	Reviews    *workflow.Reviews
+	Scoring    *workflow.Scoring
 }
 
 // Server is the HTTP API.

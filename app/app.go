@@ -58,6 +58,10 @@ type App struct {
 	// Scoring scores inspections and batches (the contract feedback letters
 	// and bulletins build on).
 	Scoring *workflow.Scoring
+	// SelfChecks and Reviews record the self-check and the site review;
+	// their checks guard submit_self_check and complete_review.
+	SelfChecks *workflow.SelfChecks
+	Reviews    *workflow.Reviews
 
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
@@ -114,6 +118,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	// The one-vote veto counts the hotline's cases once its store lands;
 	// until then VetoCases is nil and nothing is vetoed.
 	a.Scoring = &workflow.Scoring{Deps: deps}
+	a.SelfChecks = &workflow.SelfChecks{Deps: deps}
+	a.Reviews = &workflow.Reviews{Deps: deps}
+	a.Campaigns.Checks = workflow.InspectionChecks{AllIndicatorsAnswered: a.SelfChecks.CheckAnswered,
+		AllIndicatorsRated: a.Reviews.CheckRated}
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -127,7 +135,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
 		Catalogue: a.Catalogue, Attachments: a.Attachments, Webhooks: a.Webhooks,
-		Campaigns: a.Campaigns})
+		Campaigns: a.Campaigns, SelfChecks: a.SelfChecks, Reviews: a.Reviews, Scoring: a.Scoring})
 	return a, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ducha/ducha/app"
+	"github.com/ducha/ducha/workflow"
 )
 
 // AdminPassword is the first admin's password in every test app.
@@ -35,6 +36,10 @@ type AppOptions struct {
 	Clock *Clock
 	// Config edits the configuration before start.
 	Config func(*app.Config)
+	// NoAnswerChecks turns off the guards that submit_self_check and
+	// complete_review take from the self-check and the review (every
+	// indicator answered, rated), for tests about the phases alone.
+	NoAnswerChecks bool
 }
 
 // StartApp boots an app on a fresh database, its own queue name, and a free
@@ -56,6 +61,9 @@ func StartApp(t testing.TB, o AppOptions) *App {
 	a, err := app.New(context.Background(), cfg, Logger(t), app.Options{Clock: o.Clock, Hashing: CheapHashing})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
+	}
+	if o.NoAnswerChecks {
+		a.Campaigns.Checks = workflow.InspectionChecks{}
 	}
 	if !o.NoWorker {
 		if err := a.StartWorker(); err != nil {

@@ -496,3 +496,128 @@ func rollUpFormula(answers []domain.Answer, idx []int, measure string, sum domai
 	}
 	return "(" + strings.Join(ns, " + ") + ") / (" + strings.Join(ds, " + ") + ") = " + total
 }
+
+// InspectionScore is an inspection's total with where it comes from.
+type InspectionScore struct {
+	InspectionID int64        `json:"inspection_id"`
+	CampaignID   int64        `json:"campaign_id"`
+	BatchID      int64        `json:"batch_id"`
+	State        domain.State `json:"state"`
+	// NotAssessed lists the indicators of the sets that no level of the
+	// inspected region's subtree is assessed at; they are left out.
+	NotAssessed []string `json:"not_assessed"`
+	domain.Total
+}
+
+// Score returns an inspection's score for whoever may read the inspection.
+func (s *Scoring) Score(ctx context.Context, actor domain.Actor, inspectionID int64) (InspectionScore, error) {
+	var out InspectionScore
+	err := s.Store.Tx(ctx, func(tx *store.Tx) error {
+		ic, err := loadInspection(tx, inspectionID, false)
+		if err != nil {
+			return err
+		}
+		if err := s.Authz.Check(actor, "inspections", "read", ic.in.RegionCode); err != nil {
+			return err
+		}
+		t, err := s.InspectionTotal(ctx, tx, inspectionID)
+		if err != nil {
+			return err
+		}
+		out = InspectionScore{InspectionID: ic.in.ID, CampaignID: ic.c.ID, BatchID: ic.in.BatchID, State: ic.in.State,
+			NotAssessed: notAssessed(&ic.sets, ic.in.RegionCode), Total: t}
+		return nil
+	})
+	return out, err
+}
+
+func notAssessed(sets *campaignSets, region string) []string {
+	lv, _ := domain.LevelOfCode(region)
+	out := []string{}
+	for _, set := range sets.each() {
+		for _, ind := range set.Indicators {
+			if !assessable(ind, lv) {
+				out = append(out, ind.Code)
+			}
+		}
+	}
+	return out
+}
+
+// RankingLine is one region of a batch's ranking.
+type RankingLine struct {
+	domain.RankEntry
+	InspectionID int64        `json:"inspection_id"`
+	RegionName   string       `json:"region_name"`
+	State        domain.State `json:"state"`
+	// Inflow and Outflow are the two set scores (0 when not scored).
+	Inflow        float64            `json:"inflow"`
+	InflowStatus  domain.ScoreStatus `json:"inflow_status"`
+	Outflow       float64            `json:"outflow"`
+	OutflowStatus domain.ScoreStatus `json:"outflow_status"`
+	Vetoed        bool               `json:"vetoed"`
+}
+
+// BatchRanking is a batch's regions ranked by total (domain.Rank).
+type BatchRanking struct {
+	BatchID    int64          `json:"batch_id"`
+	CampaignID int64          `json:"campaign_id"`
+	State      domain.State   `json:"state"`
+	Weights    domain.Weights `json:"weights"`
+	Lines      []RankingLine  `json:"lines"`
+	// Totals are the regions' whole scores, in ranking order.
+	Totals []domain.Total `json:"totals,omitempty"`
+}
+
+// Ranking ranks a batch's regions. It is for the campaign's own region and
+// above (the managers and inspectors of the campaign; the inspected regions
+// see their own scores, and the ranking once a bulletin publishes it).
+func (s *Scoring) Ranking(ctx context.Context, actor domain.Actor, batchID int64, withTotals bool) (BatchRanking, error) {
+	var out BatchRanking
+	err := s.Store.Tx(ctx, func(tx *store.Tx) error {
+		b, err := tx.Batch(batchID, false)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Campaign(b.CampaignID, false)
+		if err != nil {
+			return err
+		}
+		if err := s.Authz.Check(actor, "batches", "read", c.RegionCode); err != nil {
+			return err
+		}
+		if !domain.Within(c.RegionCode, actor.RegionCode) {
+			return domain.Errorf(domain.EForbidden, "the ranking of batch %d is for the campaign's region %s and above until a bulletin publishes it",
+				b.ID, c.RegionCode)
+		}
+		totals, ins, err := s.batchTotals(ctx, tx, batchID)
+		if err != nil {
+			return err
+		}
+		codes := make([]string, len(ins))
+		byRegion := map[string]int{}
+		for i, in := range ins {
+			codes[i] = in.RegionCode
+			byRegion[in.RegionCode] = i
+		}
+		regions, err := tx.RegionsByCode(codes)
+		if err != nil {
+			return err
+		}
+		out = BatchRanking{BatchID: b.ID, CampaignID: c.ID, State: b.State, Weights: s.config(c).Weights,
+			Lines: []RankingLine{}}
+		for _, e := range domain.Rank(totals) {
+			i := byRegion[e.RegionCode]
+			t := &totals[i]
+			out.Lines = append(out.Lines, RankingLine{RankEntry: e, InspectionID: ins[i].ID,
+				RegionName: regions[e.RegionCode].Name, State: ins[i].State, Inflow: t.Inflow.Score,
+				InflowStatus: t.Inflow.Status, Outflow: t.Outflow.Score, OutflowStatus: t.Outflow.Status,
+				Vetoed: t.Veto != nil && t.Veto.Vetoed})
+			if withTotals {
+				out.Totals = append(out.Totals, *t)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
