@@ -34,13 +34,13 @@ func figureInputs(m map[string]figureBody) map[string]workflow.FigureInput {
 	return out
 }
 
-type indicatorPath struct {
+type InspectionIndicator struct {
 	ID   int64  `path:"id" minimum:"1"`
 	Code string `path:"indicator_code" maxLength:"32"`
 }
 
 type answerIn struct {
-	indicatorPath
+	InspectionIndicator
 	Body struct {
 		RegionCode    string                `json:"region_code,omitempty" maxLength:"12" doc:"The region the answer is for: the inspected region (default) or one below it, at a level the indicator is assessed at."`
 		Narrative     string                `json:"narrative,omitempty" doc:"Qualitative: what was done (required); quantitative: an optional note."`
@@ -57,7 +57,7 @@ type answerOut struct {
 }
 
 type reviewIn struct {
-	indicatorPath
+	InspectionIndicator
 	Body struct {
 		Rating   string                `json:"rating,omitempty" doc:"Qualitative indicators: met, largely_met or not_met."`
 		Measures map[string]figureBody `json:"measures,omitempty" doc:"Quantitative indicators: the verified figures of every measure for the inspected region (or not_applicable)."`
@@ -147,7 +147,7 @@ func (s *Server) selfCheckRoutes() {
 	register(s, huma.Operation{OperationID: "get-self-check-indicator", Method: http.MethodGet,
 		Path: "/api/v1/inspections/{id}/self-check/{indicator_code}", Summary: "One indicator of a self-check, with every earlier answer",
 		Tags: tags, Errors: []int{404}}, needs("inspections", "read"),
-		func(ctx context.Context, in *indicatorPath) (*body[workflow.IndicatorHistory], error) {
+		func(ctx context.Context, in *InspectionIndicator) (*body[workflow.IndicatorHistory], error) {
 			h, err := s.SelfChecks.History(ctx, actor(ctx), in.ID, in.Code)
 			if err != nil {
 				return nil, err
