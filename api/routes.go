@@ -29,6 +29,8 @@ func (s *Server) routes() {
 	}
 	s.webhookRoutes()
 	s.campaignRoutes()
+	s.complaintRoutes()
+	s.holidayRoutes()
 	if s.SelfChecks != nil {
 		s.selfCheckRoutes()
 	}

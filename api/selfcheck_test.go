@@ -559,3 +559,63 @@ func TestNationalBatchFullPath(t *testing.T) {
 }
 
 func nearly(a, b float64) bool { d := a - b; return d < 1e-9 && d > -1e-9 }
+
+// TestOneVoteVeto: a substantiated vicious case accusing a Guangdong county
+// in the campaign's years scores Guangdong's IN12 and OUT10 at 0 until a
+// reviewer overrides the veto with a reason; Guangxi is untouched.
+func TestOneVoteVeto(t *testing.T) {
+	f := newScoreFixture(t, nil)
+	op := f.user("hotline", "hotline_operator", "0")
+	liwan := f.user("liwan", "county_officer", "440103")
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	f.Must(201, "POST", "/api/v1/complaints", op, map[string]any{
+		"channel": "hotline", "category": "vicious_case", "occurred_region_code": "440103",
+		"accused_region_code": "440103", "summary": "强制孕检致伤", "details": "来电人称被强制带回孕检并受伤。"}).JSON(t, &c)
+	cp := campPath("complaints", c.ID) + "/transitions"
+	f.Must(200, "POST", cp, op, map[string]any{"event": "assign", "region_code": "440103"})
+	f.Must(200, "POST", cp, liwan, map[string]any{"event": "accept"})
+	f.Must(200, "POST", cp, liwan, map[string]any{"event": "resolve", "finding": "substantiated", "action": "依法查处"})
+
+	for _, p := range []string{"44", "45"} {
+		f.answerAll(p, []string{map[string]string{"44": "440103", "45": "450102"}[p]},
+			func(string, string) (float64, float64) { return 9, 10 })
+		f.mustFire(f.coordinator(p), "inspections", f.ins[p].ID, "submit_self_check", nil)
+	}
+	score := func(p string) workflow.InspectionScore {
+		var sc workflow.InspectionScore
+		f.Must(200, "GET", campPath("inspections", f.ins[p].ID)+"/score", f.admin(), nil).JSON(t, &sc)
+		return sc
+	}
+	gd := score("44")
+	if gd.Veto == nil || !gd.Veto.Vetoed || !slices.Equal(gd.Veto.Indicators, []string{"IN12", "OUT10"}) {
+		t.Fatalf("Guangdong's veto %+v", gd.Veto)
+	}
+	if gx := score("45"); gx.Veto != nil {
+		t.Fatalf("Guangxi vetoed: %+v", gx.Veto)
+	}
+	f.mustFire(f.admin(), "batches", f.batch.ID, "start_site_review", nil)
+	f.mustFire(f.admin(), "inspections", f.ins["44"].ID, "begin_review", nil)
+	f.Must(201, "PUT", f.reviewPath("44", "IN12"), f.admin(), map[string]any{"rating": "met"})
+	if in12 := score("44").Inflow.Indicators[11]; in12.Code != "IN12" || in12.Score != 0 || in12.Status != "scored" {
+		t.Fatalf("vetoed IN12 %+v", in12)
+	}
+	f.Must(200, "PUT", f.reviewPath("44", "IN12"), f.admin(),
+		map[string]any{"rating": "met", "veto_override": map[string]any{"reason": "系个别工作人员违规,已依法处理"}})
+	gd = score("44")
+	in12 := gd.Inflow.Indicators[11]
+	if gd.Veto == nil || gd.Veto.Vetoed || !gd.Veto.Overridden || in12.Score != 100 ||
+		gd.Veto.Reason != "IN12: 系个别工作人员违规,已依法处理" {
+		t.Fatalf("overridden veto %+v, IN12 %+v", gd.Veto, in12)
+	}
+	var reason string
+	for _, a := range f.audit("inspection", f.ins["44"].ID) {
+		if a["event"] == "review" && a["reason"] != nil {
+			reason, _ = a["reason"].(string)
+		}
+	}
+	if reason != "系个别工作人员违规,已依法处理" {
+		t.Errorf("the override's reason is not in the audit log: %q", reason)
+	}
+}

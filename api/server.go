@@ -49,6 +49,9 @@ type Deps struct {
 	Attachments *workflow.Attachments
 
 	Campaigns *workflow.Campaigns
+	// The hotline's complaint cases and the working-day calendar.
+	Complaints *workflow.Complaints
+	Holidays   *workflow.Holidays
 	// SelfChecks, Reviews and Scoring serve the self-check, the site review
 	// and the scores.
 	SelfChecks *workflow.SelfChecks

@@ -54,7 +54,9 @@ type App struct {
 	// Webhooks manages subscriptions and delivers notices (workflow.Notify).
 	Webhooks *workflow.Webhooks
 
-	Campaigns *workflow.Campaigns
+	Campaigns  *workflow.Campaigns
+	Complaints *workflow.Complaints
+	Holidays   *workflow.Holidays
 	// Scoring scores inspections and batches (the contract feedback letters
 	// and bulletins build on).
 	Scoring *workflow.Scoring
@@ -115,9 +117,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
 		MaxAttempts: cfg.WebhookMaxAttempts})
 	a.Campaigns = workflow.NewCampaigns(deps, workflow.CampaignsConfig{})
-	// The one-vote veto counts the hotline's cases once its store lands;
-	// until then VetoCases is nil and nothing is vetoed.
-	a.Scoring = &workflow.Scoring{Deps: deps}
+	if err := a.initComplaints(ctx, deps); err != nil {
+		a.Close()
+		return nil, err
+	}
+	// The one-vote veto counts the hotline's substantiated vicious cases and
+	// three-prohibition violations accusing the inspected region.
+	a.Scoring = &workflow.Scoring{Deps: deps, VetoCases: workflow.HotlineVetoCases}
 	a.SelfChecks = &workflow.SelfChecks{Deps: deps}
 	a.Reviews = &workflow.Reviews{Deps: deps}
 	a.Campaigns.Checks = workflow.InspectionChecks{AllIndicatorsAnswered: a.SelfChecks.CheckAnswered,
@@ -135,7 +141,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
 		Catalogue: a.Catalogue, Attachments: a.Attachments, Webhooks: a.Webhooks,
-		Campaigns: a.Campaigns, SelfChecks: a.SelfChecks, Reviews: a.Reviews, Scoring: a.Scoring})
+		Campaigns: a.Campaigns, Complaints: a.Complaints, Holidays: a.Holidays, SelfChecks: a.SelfChecks,
+		Reviews: a.Reviews, Scoring: a.Scoring})
 	return a, nil
 }
 
@@ -144,8 +151,11 @@ func (a *App) handlers() jobs.Handlers {
 	return jobs.Handlers{
 		TypePing: a.handlePing,
 
-		workflow.TypeDeadlineReminder: a.Campaigns.HandleDeadlineTask,
-		workflow.TypeDeadlineOverdue:  a.Campaigns.HandleDeadlineTask,
+		workflow.TypeDeadlineReminder:  a.Campaigns.HandleDeadlineTask,
+		workflow.TypeDeadlineOverdue:   a.Campaigns.HandleDeadlineTask,
+		workflow.TypeComplaintReminder: a.Complaints.HandleReminder,
+		workflow.TypeComplaintEscalate: a.Complaints.HandleEscalate,
+		workflow.TypeComplaintReplan:   a.Complaints.HandleReplan,
 	}
 }
 
@@ -160,7 +170,7 @@ func (a *App) StartWorker() error {
 	relay := jobs.NewRelay(a.Queue, a.Store, a.Clock, a.Log)
 	go func() {
 		defer close(a.relayDone)
-		relay.Run(ctx)
+		a.runRelayAndSweeper(ctx, relay)
 	}()
 	return nil
 }

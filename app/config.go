@@ -33,6 +33,10 @@ type Config struct {
 	// retries + 1).
 	WebhookTimeout     time.Duration `env:"DUCHA_WEBHOOK_TIMEOUT" envDefault:"10s"`
 	WebhookMaxAttempts int           `env:"DUCHA_WEBHOOK_MAX_ATTEMPTS" envDefault:"20"`
+
+	// ComplaintDeadlines overrides complaint deadlines per category and
+	// phase, as JSON: {"vicious_case":{"resolve":{"days":3,"working":true}}}.
+	ComplaintDeadlines string `env:"DUCHA_COMPLAINT_DEADLINES"`
 }
 
 // LoadConfig reads the environment.

@@ -384,27 +384,7 @@ func checkRegionFilter(tx *store.Tx, v *domain.Validation, code string) error {
 	if code == "" {
 		return nil
 	}
-	if _, ok := domain.LevelOfCode(code); !ok {
-		v.AddValue("query.region_code", code, "not a region code")
-		return nil
-	}
-	if _, err := tx.Region(code); err != nil {
-		if domain.ErrorCode(err) != domain.ENotFound {
-			return err
-		}
-		v.AddValue("query.region_code", code, "no such region")
-	}
-	return nil
-}
-
-// page cuts a list read with one extra row into a page and its cursor.
-func page[T any](items []T, n int, key func(T) int64) Paged[T] {
-	out := Paged[T]{Items: items}
-	if len(items) > n {
-		out.Items = items[:n]
-		out.Next = EncodeIDCursor(key(items[n-1]))
-	}
-	return out
+	return validateRegion(tx, v, "query.region_code", code)
 }
 
 // Coverage reports how the campaign's batches cover its scope.

@@ -82,10 +82,8 @@ func (c *Catalogue) List(ctx context.Context, actor domain.Actor, f SetFilter, p
 	if f.Status != "" && f.Status != domain.SetDraft && f.Status != domain.SetPublished {
 		v.AddValue("query.status", f.Status, "must be draft or published")
 	}
-	if f.RegionCode != "" {
-		if err := validateRegion(c.Store.Read(ctx), &v, "query.region_code", f.RegionCode); err != nil {
-			return Paged[domain.IndicatorSet]{}, err
-		}
+	if err := checkRegionFilter(c.Store.Read(ctx), &v, f.RegionCode); err != nil {
+		return Paged[domain.IndicatorSet]{}, err
 	}
 	if f.ParentID < 0 {
 		v.AddValue("query.parent_id", f.ParentID, "must be a set id")
@@ -106,12 +104,7 @@ func (c *Catalogue) List(ctx context.Context, actor domain.Actor, f SetFilter, p
 	if err != nil {
 		return Paged[domain.IndicatorSet]{}, err
 	}
-	out := Paged[domain.IndicatorSet]{Items: sets}
-	if len(sets) > n {
-		out.Items = sets[:n]
-		out.Next = EncodeIDCursor(sets[n-1].ID)
-	}
-	return out, nil
+	return page(sets, n, func(x domain.IndicatorSet) int64 { return x.ID }), nil
 }
 
 // Derivation asks for a draft copy of a published set for a region.

@@ -56,3 +56,13 @@ type Paged[T any] struct {
 	Items []T
 	Next  string
 }
+
+// page cuts a list read with one extra row into a page and its cursor.
+func page[T any](items []T, n int, key func(T) int64) Paged[T] {
+	out := Paged[T]{Items: items}
+	if len(items) > n {
+		out.Items = items[:n]
+		out.Next = EncodeIDCursor(key(items[n-1]))
+	}
+	return out
+}

@@ -63,12 +63,7 @@ func (s *Audit) List(ctx context.Context, actor domain.Actor, f store.AuditFilte
 	if err != nil {
 		return Paged[store.AuditEntry]{}, err
 	}
-	out := Paged[store.AuditEntry]{Items: es}
-	if len(es) > n {
-		out.Items = es[:n]
-		out.Next = EncodeIDCursor(es[n-1].ID)
-	}
-	return out, nil
+	return page(es, n, func(x store.AuditEntry) int64 { return x.ID }), nil
 }
 
 // validateRegion adds a field error at loc unless code names a region of the

@@ -36,12 +36,23 @@ type Scoring struct {
 	Deps
 	// VetoCases counts the substantiated vicious cases and three-prohibition
 	// violations in a region from `from` (inclusive) to `to` (exclusive).
-	// nil means no veto ever: the hotline's figures are wired in here when
-	// the hotline's store lands (store.Tx.ComplaintCounts).
+	// nil means no veto ever; the app wires HotlineVetoCases.
 	VetoCases func(ctx context.Context, tx *store.Tx, regionCode string, from, to time.Time) (int64, error)
 	// Config returns the scoring rules of a campaign; nil means
 	// domain.DefaultScoring with the campaign's weights.
 	Config func(c domain.Campaign) domain.ScoringConfig
+}
+
+// HotlineVetoCases is VetoCases from the hotline's figures: the
+// substantiated vicious cases and three-prohibition violations among the
+// complaints accusing a region in regionCode's subtree, received in the
+// window (store.Tx.ComplaintCounts).
+func HotlineVetoCases(_ context.Context, tx *store.Tx, regionCode string, from, to time.Time) (int64, error) {
+	f, err := tx.ComplaintCounts(regionCode, from, to)
+	if err != nil {
+		return 0, err
+	}
+	return f.VetoSubstantiated, nil
 }
 
 // CampaignWindow is the span a campaign's veto looks at: from 1 January of

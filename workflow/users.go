@@ -102,10 +102,5 @@ func (s *Users) List(ctx context.Context, actor domain.Actor, p Page) (Paged[sto
 	if err != nil {
 		return Paged[store.User]{}, err
 	}
-	out := Paged[store.User]{Items: users}
-	if len(users) > n {
-		out.Items = users[:n]
-		out.Next = EncodeIDCursor(users[n-1].ID)
-	}
-	return out, nil
+	return page(users, n, func(x store.User) int64 { return x.ID }), nil
 }

@@ -188,12 +188,7 @@ func (s *Webhooks) List(ctx context.Context, actor domain.Actor, p Page) (Paged[
 	if err != nil {
 		return Paged[store.Webhook]{}, err
 	}
-	out := Paged[store.Webhook]{Items: ws}
-	if len(ws) > n {
-		out.Items = ws[:n]
-		out.Next = EncodeIDCursor(ws[n-1].ID)
-	}
-	return out, nil
+	return page(ws, n, func(x store.Webhook) int64 { return x.ID }), nil
 }
 
 // Get returns a live subscription the actor may read: ENotFound when there
@@ -248,12 +243,7 @@ func (s *Webhooks) Deliveries(ctx context.Context, actor domain.Actor, id int64,
 	if err != nil {
 		return Paged[store.WebhookDelivery]{}, err
 	}
-	out := Paged[store.WebhookDelivery]{Items: ds}
-	if len(ds) > n {
-		out.Items = ds[:n]
-		out.Next = EncodeIDCursor(ds[n-1].ID)
-	}
-	return out, nil
+	return page(ds, n, func(x store.WebhookDelivery) int64 { return x.ID }), nil
 }
 
 // Attempt makes one attempt of the delivery named by a TypeWebhookDelivery
