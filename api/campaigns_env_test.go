@@ -21,8 +21,13 @@ type campEnv struct {
 	inflowSet, outflowSet int64
 }
 
+// newCampEnv starts an app for the campaign tests. They are about the
+// phases: the guards that wait for every indicator to be answered and rated
+// are off (NoAnswerChecks); the self-check and review tests keep them
+// (newScoreEnv).
 func newCampEnv(t testing.TB, o testenv.AppOptions) *campEnv {
 	t.Helper()
+	o.NoAnswerChecks = true
 	a := testenv.StartApp(t, o)
 	return &campEnv{App: a, t: t, tokens: map[string]string{"admin": a.AdminToken}}
 }

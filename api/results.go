@@ -116,6 +116,11 @@ func (s *Server) documentResponses(t reflect.Type, what string) map[string]*huma
 		}
 		return n
 	})
+	// Domain types inside the documents (scores) are registered in the main
+	// registry first, with their Go types, so that a later route that uses
+	// them finds them there instead of a bare copy (huma refuses a name it
+	// knows without its type).
+	s.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[domain.Total](), true, "Total")
 	schema := docs.Schema(t, true, t.Name())
 	main := s.huma.OpenAPI().Components.Schemas.Map()
 	for name, sc := range docs.Map() {
@@ -131,7 +136,7 @@ func (s *Server) documentResponses(t reflect.Type, what string) map[string]*huma
 		}}}
 }
 
-type answerIn struct {
+type rectificationAnswerIn struct {
 	ID            int64 `path:"id" minimum:"1"`
 	RequirementID int64 `path:"requirement_id" minimum:"1"`
 	Body          struct {
@@ -232,7 +237,7 @@ func (s *Server) resultRoutes() {
 		Tags: tags, Description: "By the officers of the inspected region while the inspection is feedback_issued " +
 			"(409 otherwise). Replaces an earlier answer, which loses its decision; an accepted answer is final (409).",
 		Errors: []int{404, 409}}, needs("rectification", "write"),
-		func(ctx context.Context, in *answerIn) (*body[store.RectificationAnswer], error) {
+		func(ctx context.Context, in *rectificationAnswerIn) (*body[store.RectificationAnswer], error) {
 			a, err := s.Results.Answer(ctx, actor(ctx), in.ID, in.RequirementID, workflow.RectificationAnswer{
 				Narrative: in.Body.Narrative, AttachmentIDs: in.Body.AttachmentIDs})
 			if err != nil {

@@ -156,5 +156,5 @@ func runTwice(t *testing.T, a *testenv.App, typ string, payload any, h func(cont
 // workflowDefaultComplaints is the complaint source a fresh Results has.
 func workflowDefaultComplaints(a *testenv.App) func(context.Context, *store.Tx, string, time.Time, time.Time) ([]documents.ComplaintFigure, error) {
 	return workflow.NewResults(workflow.Deps{Store: a.Store, Authz: a.Authz, Clock: a.Clock, Log: a.Log},
-		workflow.ResultsConfig{}).Sources.Complaints
+		workflow.ResultsConfig{}, a.Scoring).Sources.Complaints
 }

@@ -34,6 +34,9 @@ func (s *Server) routes() {
 	if s.Results != nil {
 		s.resultRoutes()
 	}
+	if s.SelfChecks != nil {
+		s.selfCheckRoutes()
+	}
 }
 
 // List is one page of a listing.

@@ -55,6 +55,11 @@ type Deps struct {
 	// Results serves feedback letters, rectification and bulletins; nil
 	// leaves those routes out.
 	Results *workflow.Results
+	// SelfChecks, Reviews and Scoring serve the self-check, the site review
+	// and the scores.
+	SelfChecks *workflow.SelfChecks
+	Reviews    *workflow.Reviews
+	Scoring    *workflow.Scoring
 }
 
 // Server is the HTTP API.

@@ -59,6 +59,13 @@ type App struct {
 	Holidays   *workflow.Holidays
 	// Results issues feedback letters and bulletins and runs rectification.
 	Results *workflow.Results
+	// Scoring scores inspections and batches (the contract feedback letters
+	// and bulletins build on).
+	Scoring *workflow.Scoring
+	// SelfChecks and Reviews record the self-check and the site review;
+	// their checks guard submit_self_check and complete_review.
+	SelfChecks *workflow.SelfChecks
+	Reviews    *workflow.Reviews
 
 	jobMetrics *jobs.Metrics
 	worker     *jobs.Worker
@@ -116,7 +123,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 		a.Close()
 		return nil, err
 	}
-	a.Results = workflow.NewResults(deps, workflow.ResultsConfig{})
+	// The one-vote veto counts the hotline's substantiated vicious cases and
+	// three-prohibition violations accusing the inspected region.
+	a.Scoring = &workflow.Scoring{Deps: deps, VetoCases: workflow.HotlineVetoCases}
+	a.SelfChecks = &workflow.SelfChecks{Deps: deps}
+	a.Reviews = &workflow.Reviews{Deps: deps}
+	a.Campaigns.Checks.AllIndicatorsAnswered = a.SelfChecks.CheckAnswered
+	a.Campaigns.Checks.AllIndicatorsRated = a.Reviews.CheckRated
+	a.Results = workflow.NewResults(deps, workflow.ResultsConfig{}, a.Scoring)
 	a.Results.Hook(a.Campaigns)
 
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
@@ -131,7 +145,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	a.API = api.New(api.Deps{Log: log, Store: a.Store, Queue: a.Queue, Authz: a.Authz, Auth: a.Auth,
 		Users: a.Users, Regions: a.Regions, Audit: a.Audit, Registry: a.Registry, Version: Version,
 		Catalogue: a.Catalogue, Attachments: a.Attachments, Webhooks: a.Webhooks,
-		Campaigns: a.Campaigns, Complaints: a.Complaints, Holidays: a.Holidays, Results: a.Results})
+		Campaigns: a.Campaigns, Complaints: a.Complaints, Holidays: a.Holidays, Results: a.Results,
+		SelfChecks: a.SelfChecks, Reviews: a.Reviews, Scoring: a.Scoring})
 	return a, nil
 }
 

@@ -59,16 +59,19 @@ func (c ComplaintCategory) ThreeProhibitions() bool {
 // one of the three prohibitions.
 func (c ComplaintCategory) Vetoes() bool { return c == CategoryViciousCase || c.ThreeProhibitions() }
 
-// Finding is the outcome of an investigation.
-type Finding string
+// ComplaintFinding is the outcome of an investigation. (Named so as not to
+// clash with Finding, a site review's finding.)
+type ComplaintFinding string
 
 const (
-	FindingSubstantiated   Finding = "substantiated"
-	FindingUnsubstantiated Finding = "unsubstantiated"
+	FindingSubstantiated   ComplaintFinding = "substantiated"
+	FindingUnsubstantiated ComplaintFinding = "unsubstantiated"
 )
 
 // Valid reports whether f is a known finding.
-func (f Finding) Valid() bool { return f == FindingSubstantiated || f == FindingUnsubstantiated }
+func (f ComplaintFinding) Valid() bool {
+	return f == FindingSubstantiated || f == FindingUnsubstantiated
+}
 
 // ComplaintPhase is a stretch of a case's life that has a deadline.
 type ComplaintPhase string
@@ -209,7 +212,7 @@ type Complaint struct {
 	// Complainant is nil for an anonymous complaint.
 	Complainant *Complainant
 
-	Finding           Finding
+	Finding           ComplaintFinding
 	Action            string
 	CallbackSatisfied *bool
 	CallbackNote      string

@@ -152,7 +152,7 @@ func (r complaintRow) toRecord() (ComplaintRecord, error) {
 		ReceivedAt: r.ReceivedAt.UTC(), Category: domain.ComplaintCategory(r.Category),
 		OccurredRegionCode: r.OccurredRegionCode, AccusedRegionCode: r.AccusedRegionCode,
 		AssigneeRegionCode: r.AssigneeRegionCode, Summary: r.Summary, Details: r.Details,
-		Finding: domain.Finding(r.Finding), Action: r.ActionTaken, CallbackSatisfied: r.CallbackSatisfied,
+		Finding: domain.ComplaintFinding(r.Finding), Action: r.ActionTaken, CallbackSatisfied: r.CallbackSatisfied,
 		CallbackNote: r.CallbackNote, ExtensionRequestedDays: r.ExtensionRequestedDays, ExtensionDays: r.ExtensionDays,
 		Assign:               domain.PhaseClock{StartedAt: tval(r.AssignStartedAt), Due: tval(r.AssignDue), DoneAt: tval(r.AssignDoneAt)},
 		Resolve:              domain.PhaseClock{StartedAt: tval(r.ResolveStartedAt), Due: tval(r.ResolveDue), DoneAt: tval(r.ResolveDoneAt)},
@@ -568,7 +568,7 @@ func (tx *Tx) ComplaintCounts(regionCode string, from, to time.Time) (ComplaintF
 		} else {
 			c.Open = r.N
 		}
-		switch domain.Finding(r.Finding) {
+		switch domain.ComplaintFinding(r.Finding) {
 		case domain.FindingSubstantiated:
 			c.Substantiated = r.N
 			if domain.ComplaintCategory(r.Category).Vetoes() {

@@ -130,7 +130,7 @@ func TestEscalationOnce(t *testing.T) {
 func TestComplaintCounts(t *testing.T) {
 	s := testenv.Store(t)
 	ctx := context.Background()
-	add := func(accused string, cat domain.ComplaintCategory, state domain.State, finding domain.Finding, received time.Time) {
+	add := func(accused string, cat domain.ComplaintCategory, state domain.State, finding domain.ComplaintFinding, received time.Time) {
 		r := newCase(accused, cat)
 		r.Complaint.State, r.Complaint.Finding, r.Complaint.ReceivedAt = state, finding, received
 		create(t, s, r)

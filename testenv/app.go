@@ -35,6 +35,10 @@ type AppOptions struct {
 	Clock *Clock
 	// Config edits the configuration before start.
 	Config func(*app.Config)
+	// NoAnswerChecks turns off the guards that submit_self_check and
+	// complete_review take from the self-check and the review (every
+	// indicator answered, rated), for tests about the phases alone.
+	NoAnswerChecks bool
 }
 
 // StartApp boots an app on a fresh database, its own queue name, and a free
@@ -56,6 +60,10 @@ func StartApp(t testing.TB, o AppOptions) *App {
 	a, err := app.New(context.Background(), cfg, Logger(t), app.Options{Clock: o.Clock, Hashing: CheapHashing})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
+	}
+	if o.NoAnswerChecks {
+		a.Campaigns.Checks.AllIndicatorsAnswered = nil
+		a.Campaigns.Checks.AllIndicatorsRated = nil
 	}
 	if !o.NoWorker {
 		if err := a.StartWorker(); err != nil {

@@ -754,7 +754,7 @@ func checkTransitionFields(tx *store.Tx, t domain.Transition, in ComplaintTransi
 			v.AddValue("body.days", *in.Days, "must be 1 to %d", MaxExtensionDays)
 		}
 	case domain.ComplaintResolve:
-		switch f := domain.Finding(in.Finding); {
+		switch f := domain.ComplaintFinding(in.Finding); {
 		case in.Finding == "":
 			v.Add("body.finding", "is required: substantiated or unsubstantiated")
 		case !f.Valid():
@@ -803,7 +803,7 @@ func effects(c *domain.Complaint, in ComplaintTransition, now time.Time) {
 	case domain.ComplaintRejectExtension:
 		c.ExtensionRequestedDays = 0
 	case domain.ComplaintResolve:
-		c.Finding, c.Action = domain.Finding(in.Finding), strings.TrimSpace(in.Action)
+		c.Finding, c.Action = domain.ComplaintFinding(in.Finding), strings.TrimSpace(in.Action)
 		c.Resolve.DoneAt = now
 		c.Callback = domain.PhaseClock{StartedAt: now}
 	case domain.ComplaintCallback:

@@ -40,12 +40,9 @@ type RectificationView struct {
 	Requirements []RequirementView
 }
 
-// maxNarrativeRunes bounds an answer; maxAnswerAttachments its files.
-const (
-	maxNarrativeRunes    = 20000
-	maxAnswerAttachments = 50
-	maxReasonRunes       = 4000
-)
+// maxAnswerAttachments bounds a rectification answer's files; the text
+// limits are the self-check's (maxNarrativeRunes, maxReasonRunes).
+const maxAnswerAttachments = maxAttachments
 
 // requirementsOf returns an inspection's requirements with their due dates
 // resolved against the letter's (when issued).

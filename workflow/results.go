@@ -82,12 +82,10 @@ type documentTask struct {
 	BatchID      int64 `json:"batch_id,omitempty"`
 }
 
-// NewResults returns the results use cases with the default sources: the
-// hotline's complaint figures (store.ComplaintCounts); and, until the review
-// and scoring use cases provide them, the totals the campaign's indicator
-// sets give with nothing rated (every indicator pending), no findings and no
-// requirements.
-func NewResults(d Deps, cfg ResultsConfig) *Results {
+// NewResults returns the results use cases reading their inputs from the
+// other use cases: scores from scoring, findings and requirements from the
+// site review, complaint figures from the hotline (store.ComplaintCounts).
+func NewResults(d Deps, cfg ResultsConfig, scoring *Scoring) *Results {
 	if cfg.RectificationPeriod <= 0 {
 		cfg.RectificationPeriod = 90 * 24 * time.Hour
 	}
@@ -96,27 +94,46 @@ func NewResults(d Deps, cfg ResultsConfig) *Results {
 	}
 	r := &Results{Deps: d, cfg: cfg}
 	r.Sources = ResultSources{
-		Total: pendingTotal,
-		Findings: func(context.Context, *store.Tx, int64) ([]documents.Finding, error) {
-			return nil, nil
+		Total: func(ctx context.Context, tx *store.Tx, _ domain.Campaign, in domain.Inspection) (domain.Total, error) {
+			return scoring.InspectionTotal(ctx, tx, in.ID)
 		},
-		Requirements: func(context.Context, *store.Tx, int64) ([]documents.Requirement, error) {
-			return nil, nil
-		},
-		Complaints: hotlineFigures,
-	}
-	r.Sources.BatchTotals = func(ctx context.Context, tx *store.Tx, c domain.Campaign, ins []domain.Inspection) ([]domain.Total, error) {
-		var out []domain.Total
-		for _, in := range ins {
-			t, err := r.Sources.Total(ctx, tx, c, in)
-			if err != nil {
-				return nil, err
+		BatchTotals: func(ctx context.Context, tx *store.Tx, _ domain.Campaign, ins []domain.Inspection) ([]domain.Total, error) {
+			if len(ins) == 0 {
+				return nil, nil
 			}
-			out = append(out, t)
-		}
-		return out, nil
+			return scoring.BatchTotals(ctx, tx, ins[0].BatchID)
+		},
+		Findings:     reviewFindings,
+		Requirements: reviewRequirements,
+		Complaints:   hotlineFigures,
 	}
 	return r
+}
+
+// reviewFindings are the site review's findings, as the letter prints them.
+func reviewFindings(_ context.Context, tx *store.Tx, inspectionID int64) ([]documents.Finding, error) {
+	fs, err := tx.Findings(inspectionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]documents.Finding, len(fs))
+	for i, f := range fs {
+		out[i] = documents.Finding{IndicatorCode: f.IndicatorCode, Severity: documents.Severity(f.Severity), Text: f.Text}
+	}
+	return out, nil
+}
+
+// reviewRequirements are the site review's rectification requirements.
+func reviewRequirements(_ context.Context, tx *store.Tx, inspectionID int64) ([]documents.Requirement, error) {
+	rs, err := tx.Requirements(inspectionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]documents.Requirement, len(rs))
+	for i, q := range rs {
+		out[i] = documents.Requirement{ID: q.ID, IndicatorCode: q.IndicatorCode, Text: q.Text, DueAt: q.DueAt}
+	}
+	return out, nil
 }
 
 // hotlineFigures are the hotline's figures of the cases accusing a region
@@ -133,32 +150,6 @@ func hotlineFigures(_ context.Context, tx *store.Tx, regionCode string, from, to
 			Substantiated: int(n.Substantiated)})
 	}
 	return out, nil
-}
-
-// pendingTotal scores a region over the campaign's sets with nothing rated.
-func pendingTotal(_ context.Context, tx *store.Tx, c domain.Campaign, in domain.Inspection) (domain.Total, error) {
-	inflow, err := tx.IndicatorSet(c.InflowSetID)
-	if err != nil {
-		return domain.Total{}, err
-	}
-	outflow, err := tx.IndicatorSet(c.OutflowSetID)
-	if err != nil {
-		return domain.Total{}, err
-	}
-	cfg := domain.DefaultScoring()
-	cfg.Weights = c.Weights
-	return domain.ScoreTotal(cfg, domain.RegionInput{RegionCode: in.RegionCode,
-		Inflow: unrated(domain.KindInflow, inflow.Indicators), Outflow: unrated(domain.KindOutflow, outflow.Indicators)})
-}
-
-// unrated is a set's input with nothing rated and no figures: every
-// indicator pending.
-func unrated(kind domain.SetKind, inds []domain.Indicator) domain.SetInput {
-	in := domain.NewSetInput(kind, inds)
-	for i := range in.Indicators {
-		in.Indicators[i].Measures = nil
-	}
-	return in
 }
 
 // Hook wires the results into the campaigns: the tasks of issue_feedback
