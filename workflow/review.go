@@ -256,6 +256,11 @@ type ReviewView struct {
 	Reviews      []domain.Review      `json:"reviews"`
 	Findings     []domain.Finding     `json:"findings"`
 	Requirements []domain.Requirement `json:"requirements"`
+	// Complaints are the hotline's figures for cases accusing the inspected
+	// region (or a region below it) received in the campaign's window, by
+	// category — what the reviewers check the region's rights protection
+	// (IN11, IN12, OUT10) against, and the input of the one-vote veto.
+	Complaints store.ComplaintFigures `json:"complaints"`
 }
 
 // View returns an inspection's reviews, findings and requirements, and the
@@ -278,6 +283,10 @@ func (s *Reviews) View(ctx context.Context, actor domain.Actor, inspectionID int
 		return ReviewView{}, err
 	}
 	if out.Requirements, err = tx.Requirements(ic.in.ID); err != nil {
+		return ReviewView{}, err
+	}
+	from, to := CampaignWindow(ic.c)
+	if out.Complaints, err = tx.ComplaintCounts(ic.in.RegionCode, from, to); err != nil {
 		return ReviewView{}, err
 	}
 	out.Unrated = unrated(&ic.sets, ic.in.RegionCode, out.Reviews)
