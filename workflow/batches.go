@@ -142,19 +142,25 @@ func checkDeadlines(v *domain.Validation, c domain.Campaign, in NewBatch) {
 
 // GetBatch returns a batch the actor may read (one of a campaign it may read).
 func (s *Campaigns) GetBatch(ctx context.Context, actor domain.Actor, id int64) (domain.Batch, error) {
-	read := s.Store.Read(ctx)
-	b, err := read.Batch(id, false)
+	b, _, err := readableBatch(s.Store.Read(ctx), s.Deps, actor, id)
+	return b, err
+}
+
+// readableBatch reads a batch and its campaign, if actor may read the batch
+// (batches:read on the campaign's region).
+func readableBatch(tx *store.Tx, d Deps, actor domain.Actor, id int64) (domain.Batch, domain.Campaign, error) {
+	b, err := tx.Batch(id, false)
 	if err != nil {
-		return domain.Batch{}, err
+		return domain.Batch{}, domain.Campaign{}, err
 	}
-	c, err := read.Campaign(b.CampaignID, false)
+	c, err := tx.Campaign(b.CampaignID, false)
 	if err != nil {
-		return domain.Batch{}, err
+		return domain.Batch{}, domain.Campaign{}, err
 	}
-	if err := s.Authz.Check(actor, "batches", "read", c.RegionCode); err != nil {
-		return domain.Batch{}, err
+	if err := d.Authz.Check(actor, "batches", "read", c.RegionCode); err != nil {
+		return domain.Batch{}, domain.Campaign{}, err
 	}
-	return b, nil
+	return b, c, nil
 }
 
 // Batches lists a campaign's batches.

@@ -701,15 +701,8 @@ func (r *Results) SetGoodPractices(ctx context.Context, actor domain.Actor, batc
 // GoodPractices returns the good practices set for a batch.
 func (r *Results) GoodPractices(ctx context.Context, actor domain.Actor, batchID int64) ([]store.GoodPractice, error) {
 	read := r.Store.Read(ctx)
-	b, err := read.Batch(batchID, false)
+	b, _, err := readableBatch(read, r.Deps, actor, batchID)
 	if err != nil {
-		return nil, err
-	}
-	c, err := read.Campaign(b.CampaignID, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Authz.Check(actor, "batches", "read", c.RegionCode); err != nil {
 		return nil, err
 	}
 	return read.GoodPractices(b.ID)

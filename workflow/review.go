@@ -437,15 +437,7 @@ func (s *Reviews) SetInspectors(ctx context.Context, actor domain.Actor, batchID
 // read the batch.
 func (s *Reviews) Inspectors(ctx context.Context, actor domain.Actor, batchID int64) ([]store.User, error) {
 	tx := s.Store.Read(ctx)
-	b, err := tx.Batch(batchID, false)
-	if err != nil {
-		return nil, err
-	}
-	c, err := tx.Campaign(b.CampaignID, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Authz.Check(actor, "batches", "read", c.RegionCode); err != nil {
+	if _, _, err := readableBatch(tx, s.Deps, actor, batchID); err != nil {
 		return nil, err
 	}
 	return tx.BatchInspectors(batchID)
