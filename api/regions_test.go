@@ -63,6 +63,18 @@ func TestRegions(t *testing.T) {
 		}
 	})
 
+	t.Run("nextParam200", func(t *testing.T) {
+		// The response calls the cursor "next"; ?next= is accepted like ?cursor=.
+		var first, second regionPage
+		a.Must(200, "GET", "/api/v1/regions?parent=0&limit=30", county, nil).JSON(t, &first)
+		if first.Next == nil {
+			t.Fatal("no next page after 30 of 31 provinces")
+		}
+		a.Must(200, "GET", "/api/v1/regions?parent=0&limit=30&next="+url.QueryEscape(*first.Next), county, nil).JSON(t, &second)
+		if len(second.Items) != 1 || second.Next != nil || second.Items[0].Code <= first.Items[29].Code {
+			t.Errorf("second page %+v", second)
+		}
+	})
 	t.Run("pages200", func(t *testing.T) {
 		var codes []string
 		pages, cursor := 0, ""

@@ -58,13 +58,22 @@ func listOf[T any](p workflow.Paged[T]) List[T] {
 	return l
 }
 
-// PageParams are the paging query parameters of every listing.
+// PageParams are the paging query parameters of every listing. API.md
+// names the cursor `next` in responses without naming the query parameter,
+// so a client may send the value back as ?cursor= or as ?next=.
 type PageParams struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Page size, at most 500."`
 	Cursor string `query:"cursor" doc:"The next value of the previous page."`
+	Next   string `query:"next" doc:"Same as cursor (the name the response gives it)."`
 }
 
-func (p PageParams) page() workflow.Page { return workflow.Page{Limit: p.Limit, Cursor: p.Cursor} }
+func (p PageParams) page() workflow.Page {
+	c := p.Cursor
+	if c == "" {
+		c = p.Next
+	}
+	return workflow.Page{Limit: p.Limit, Cursor: c}
+}
 
 type body[T any] struct{ Body T }
 
@@ -266,8 +275,7 @@ func (s *Server) regionRoutes() {
 // --- audit ---
 
 type auditIn struct {
-	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
-	Cursor string `query:"cursor"`
+	PageParams
 	Entity string `query:"entity" maxLength:"32" doc:"e.g. user, campaign, batch, inspection, complaint"`
 	ID     string `query:"id" maxLength:"64" doc:"The entity's id."`
 }
@@ -278,7 +286,7 @@ func (s *Server) auditRoutes() {
 		needs("audit", "read"),
 		func(ctx context.Context, in *auditIn) (*body[List[store.AuditEntry]], error) {
 			p, err := s.Audit.List(ctx, actor(ctx), store.AuditFilter{Entity: in.Entity, EntityID: in.ID},
-				workflow.Page{Limit: in.Limit, Cursor: in.Cursor})
+				in.page())
 			if err != nil {
 				return nil, err
 			}
