@@ -98,23 +98,45 @@ func inspectionOut(in domain.Inspection) InspectionOut {
 	return out
 }
 
-// CarriedItemOut is an unaccepted rectification carried into a next round.
+// CarriedItemOut is an unaccepted rectification carried into a next round,
+// with the requirements still open.
 type CarriedItemOut struct {
-	ID               int64        `json:"id"`
-	CampaignID       int64        `json:"campaign_id"`
-	FromCampaignID   int64        `json:"from_campaign_id"`
-	FromInspectionID int64        `json:"from_inspection_id"`
-	RegionCode       string       `json:"region_code"`
-	FromState        domain.State `json:"from_state" doc:"The inspection's state when it was carried over."`
-	State            domain.State `json:"state"`
-	Version          int          `json:"version"`
-	CreatedAt        time.Time    `json:"created_at"`
+	ID               int64                   `json:"id"`
+	CampaignID       int64                   `json:"campaign_id"`
+	FromCampaignID   int64                   `json:"from_campaign_id"`
+	FromInspectionID int64                   `json:"from_inspection_id"`
+	RegionCode       string                  `json:"region_code"`
+	FromState        domain.State            `json:"from_state" doc:"The inspection's state when it was carried over."`
+	State            domain.State            `json:"state"`
+	Requirements     []CarriedRequirementOut `json:"requirements" nullable:"false" doc:"The inspection's rectification requirements that were not accepted when the round started, by id; empty when it had none (e.g. never reviewed)."`
+	Version          int                     `json:"version"`
+	CreatedAt        time.Time               `json:"created_at"`
+}
+
+// CarriedRequirementOut is one unaccepted rectification requirement of a
+// carried item, as it stood when the next round started.
+type CarriedRequirementOut struct {
+	ID            int64      `json:"id" doc:"The requirement's id in the previous round."`
+	IndicatorCode string     `json:"indicator_code" doc:"The indicator it concerns; \"\" when none."`
+	Text          string     `json:"text"`
+	DueAt         *time.Time `json:"due_at" doc:"Its due date (the feedback letter's when it named none); null when neither named one."`
+	Answer        string     `json:"answer" enum:"none,answered,rejected" doc:"The state of its answer: none (never answered), answered (awaiting a decision), rejected."`
+	Reason        string     `json:"reason,omitempty" doc:"The rejection's reason, when rejected."`
 }
 
 func carriedItemOut(it domain.CarriedItem) CarriedItemOut {
+	reqs := make([]CarriedRequirementOut, len(it.Requirements))
+	for i, q := range it.Requirements {
+		reqs[i] = CarriedRequirementOut{ID: q.RequirementID, IndicatorCode: q.IndicatorCode, Text: q.Text,
+			Answer: string(q.Answer), Reason: q.Reason}
+		if !q.DueAt.IsZero() {
+			d := q.DueAt
+			reqs[i].DueAt = &d
+		}
+	}
 	return CarriedItemOut{ID: it.ID, CampaignID: it.CampaignID, FromCampaignID: it.FromCampaignID,
 		FromInspectionID: it.FromInspectionID, RegionCode: it.RegionCode, FromState: it.FromState, State: it.State,
-		Version: it.Version, CreatedAt: it.CreatedAt}
+		Requirements: reqs, Version: it.Version, CreatedAt: it.CreatedAt}
 }
 
 func mapList[T, U any](p workflow.Paged[T], f func(T) U) List[U] {
@@ -282,7 +304,8 @@ func (s *Server) campaignRoutes() {
 		Path: "/api/v1/campaigns/{id}/next-round", Summary: "Start the next cycle of a completed campaign", Tags: tags,
 		DefaultStatus: http.StatusCreated, Errors: []int{404, 409},
 		Description: "A new campaign in planning over the same region, sets, weights and targets, for the years that " +
-			"follow; every inspection not closed is carried over as an open item (GET …/carried-items)."},
+			"follow; every inspection not closed is carried over as an open item (GET …/carried-items) with its " +
+			"rectification requirements that were not accepted."},
 		needs("campaigns", "create"),
 		func(ctx context.Context, in *nextRoundIn) (*tagged[CampaignOut], error) {
 			var nr workflow.NextRound

@@ -275,10 +275,39 @@ type CarriedItem struct {
 	RegionCode       string
 	FromState        State // the inspection's state when carried over
 	State            State // CarriedOpen
-	Version          int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Requirements are the inspection's rectification requirements that
+	// were not accepted when the round started, by requirement id; empty
+	// (not nil) when it had none (e.g. never reviewed).
+	Requirements []CarriedRequirement
+	Version      int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
+
+// CarriedRequirement is one unaccepted rectification requirement of a
+// carried item, as it stood when the next round started.
+type CarriedRequirement struct {
+	RequirementID int64 // the requirement of the previous round
+	IndicatorCode string
+	Text          string
+	// DueAt is the requirement's due date (the letter's when it names
+	// none); zero when neither named one.
+	DueAt time.Time
+	// Answer is the state of its answer: none, answered (awaiting a
+	// decision) or rejected.
+	Answer CarriedAnswer
+	// Reason is the rejection's reason ("" unless rejected).
+	Reason string
+}
+
+// CarriedAnswer is the state of a carried requirement's answer.
+type CarriedAnswer string
+
+const (
+	CarriedAnswerNone     CarriedAnswer = "none"
+	CarriedAnswerAnswered CarriedAnswer = "answered"
+	CarriedAnswerRejected CarriedAnswer = "rejected"
+)
 
 // CarriedOpen is the state of a carried-over item until someone deals with it.
 const CarriedOpen State = "open"

@@ -572,8 +572,40 @@ func (tx *Tx) CreateCarriedItems(items []domain.CarriedItem, now time.Time) erro
 	if err := tx.db.CreateInBatches(rows, 200).Error; err != nil {
 		return fmt.Errorf("store: carried items: %w", err)
 	}
+	var reqs []carriedRequirementRow
+	for i, it := range items {
+		for _, q := range it.Requirements {
+			r := carriedRequirementRow{CarriedItemID: rows[i].ID, RequirementID: q.RequirementID,
+				IndicatorCode: q.IndicatorCode, Text: q.Text, AnswerState: string(q.Answer), Reason: q.Reason,
+				CreatedAt: now}
+			if !q.DueAt.IsZero() {
+				d := q.DueAt.UTC()
+				r.DueAt = &d
+			}
+			reqs = append(reqs, r)
+		}
+	}
+	if len(reqs) > 0 {
+		if err := tx.db.CreateInBatches(reqs, 200).Error; err != nil {
+			return fmt.Errorf("store: carried requirements: %w", err)
+		}
+	}
 	return nil
 }
+
+type carriedRequirementRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	CarriedItemID int64
+	RequirementID int64
+	IndicatorCode string
+	Text          string
+	DueAt         *time.Time
+	AnswerState   string
+	Reason        string
+	CreatedAt     time.Time
+}
+
+func (carriedRequirementRow) TableName() string { return "carried_requirements" }
 
 // ListCarriedItems lists the items carried into a campaign by id, after the
 // id `after`.
@@ -584,10 +616,34 @@ func (tx *Tx) ListCarriedItems(campaignID, after int64, limit int) ([]domain.Car
 		return nil, fmt.Errorf("store: list carried items: %w", err)
 	}
 	out := make([]domain.CarriedItem, len(rows))
+	at := make(map[int64]int, len(rows))
+	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		out[i] = domain.CarriedItem{ID: r.ID, CampaignID: r.CampaignID, FromCampaignID: r.FromCampaignID,
 			FromInspectionID: r.FromInspectionID, RegionCode: r.RegionCode, FromState: domain.State(r.FromState),
-			State: domain.State(r.State), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+			State: domain.State(r.State), Requirements: []domain.CarriedRequirement{}, Version: r.Version,
+			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		at[r.ID] = i
+		ids[i] = r.ID
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var reqs []carriedRequirementRow
+	if err := tx.db.Where("carried_item_id IN ?", ids).Order("carried_item_id, requirement_id").Find(&reqs).Error; err != nil {
+		return nil, fmt.Errorf("store: list carried requirements: %w", err)
+	}
+	for _, q := range reqs {
+		i, ok := at[q.CarriedItemID]
+		if !ok {
+			continue
+		}
+		cr := domain.CarriedRequirement{RequirementID: q.RequirementID, IndicatorCode: q.IndicatorCode, Text: q.Text,
+			Answer: domain.CarriedAnswer(q.AnswerState), Reason: q.Reason}
+		if q.DueAt != nil {
+			cr.DueAt = q.DueAt.UTC()
+		}
+		out[i].Requirements = append(out[i].Requirements, cr)
 	}
 	return out, nil
 }

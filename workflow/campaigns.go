@@ -53,6 +53,12 @@ type AfterInspection func(ctx context.Context, tx *store.Tx, actor domain.Actor,
 // the results use case queues the bulletin on publish_bulletin.
 type AfterBatch func(ctx context.Context, tx *store.Tx, actor domain.Actor, c domain.Campaign, b domain.Batch, t domain.Transition, now time.Time) error
 
+// CarryRequirements returns the rectification requirements of an inspection
+// that NextRound carries into the next round with it: those not accepted,
+// with the state of their answer. It runs inside NextRound's transaction.
+// The results use case owns the requirements and plugs it in (Results.Hook).
+type CarryRequirements func(ctx context.Context, tx *store.Tx, in domain.Inspection) ([]domain.CarriedRequirement, error)
+
 // Campaigns runs campaigns, their batches and inspections (DOMAIN.md §4):
 // creation, the three state machines, coverage, deadlines and next rounds.
 type Campaigns struct {
@@ -65,6 +71,9 @@ type Campaigns struct {
 	// of every inspection and batch event that applied (nil: nothing).
 	AfterInspection AfterInspection
 	AfterBatch      AfterBatch
+	// CarryRequirements, when set, lists the unaccepted requirements each
+	// carried item brings along (nil: every item carries an empty list).
+	CarryRequirements CarryRequirements
 }
 
 // NewCampaigns returns the campaign use cases.
@@ -533,8 +542,8 @@ type NextRound struct {
 // NextRound starts the next cycle of a completed campaign: a new campaign in
 // planning over the same region, sets, weights and targets, for the years
 // that follow (as many as the previous round spanned), carrying over every
-// unaccepted rectification (each inspection not closed) as an open item.
-// A campaign has at most one next round (EConflict).
+// unaccepted rectification (each inspection not closed) as an open item
+// with its requirements not accepted (CarryRequirements). A campaign has at most one next round (EConflict).
 func (s *Campaigns) NextRound(ctx context.Context, actor domain.Actor, id int64, in NextRound) (domain.Campaign, error) {
 	now := s.now()
 	var out domain.Campaign
@@ -602,12 +611,23 @@ func (s *Campaigns) NextRound(ctx context.Context, actor domain.Actor, id int64,
 			return err
 		}
 		var items []domain.CarriedItem
+		nReqs := 0
 		for _, in := range ins {
 			if in.State == domain.InspectionClosed || in.State == domain.InspectionCancelled {
 				continue
 			}
+			reqs := []domain.CarriedRequirement{}
+			if s.CarryRequirements != nil {
+				rs, err := s.CarryRequirements(ctx, tx, in)
+				if err != nil {
+					return err
+				}
+				reqs = append(reqs, rs...)
+			}
+			nReqs += len(reqs)
 			items = append(items, domain.CarriedItem{CampaignID: c.ID, FromCampaignID: prev.ID,
-				FromInspectionID: in.ID, RegionCode: in.RegionCode, FromState: in.State, State: domain.CarriedOpen})
+				FromInspectionID: in.ID, RegionCode: in.RegionCode, FromState: in.State, State: domain.CarriedOpen,
+				Requirements: reqs})
 		}
 		if err := tx.CreateCarriedItems(items, now); err != nil {
 			return err
@@ -616,7 +636,8 @@ func (s *Campaigns) NextRound(ctx context.Context, actor domain.Actor, id int64,
 		return audit(ctx, tx, actor, now, store.AuditEntry{Entity: entityCampaign, EntityID: id64(c.ID),
 			RegionCode: c.RegionCode, Event: "create", ToState: string(c.State),
 			Detail: map[string]any{"name": c.Name, "previous_id": prev.ID, "round": c.Round,
-				"start_year": c.StartYear, "end_year": c.EndYear, "carried_items": len(items)}})
+				"start_year": c.StartYear, "end_year": c.EndYear, "carried_items": len(items),
+				"carried_requirements": nReqs}})
 	})
 	return out, err
 }

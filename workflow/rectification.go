@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -287,6 +289,38 @@ func (r *Results) allAccepted(ctx context.Context, tx *store.Tx, _ domain.Campai
 	return r.requireAll(ctx, tx, in, GuardNameAccepted, func(a *store.RectificationAnswer) bool {
 		return a != nil && a.Accepted != nil && *a.Accepted
 	}, "is not accepted")
+}
+
+// unacceptedRequirements are the requirements of an inspection not
+// accepted, in id order, with the state of their answer: what
+// Campaigns.NextRound carries into the next round (CarryRequirements).
+func (r *Results) unacceptedRequirements(ctx context.Context, tx *store.Tx, in domain.Inspection) ([]domain.CarriedRequirement, error) {
+	reqs, err := r.requirementsOf(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := tx.RectificationAnswers(in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.CarriedRequirement{}
+	for _, q := range reqs {
+		cr := domain.CarriedRequirement{RequirementID: q.ID, IndicatorCode: q.IndicatorCode, Text: q.Text,
+			DueAt: q.DueAt, Answer: domain.CarriedAnswerNone}
+		if a, ok := answers[q.ID]; ok {
+			switch {
+			case a.Accepted == nil:
+				cr.Answer = domain.CarriedAnswerAnswered
+			case *a.Accepted:
+				continue
+			default:
+				cr.Answer, cr.Reason = domain.CarriedAnswerRejected, a.Reason
+			}
+		}
+		out = append(out, cr)
+	}
+	slices.SortFunc(out, func(a, b domain.CarriedRequirement) int { return cmp.Compare(a.RequirementID, b.RequirementID) })
+	return out, nil
 }
 
 // Guard names as the problem's "guard" says them.

@@ -153,13 +153,14 @@ func hotlineFigures(_ context.Context, tx *store.Tx, regionCode string, from, to
 }
 
 // Hook wires the results into the campaigns: the tasks of issue_feedback
-// and publish_bulletin, and the guards of submit_rectification and
-// accept_rectification.
+// and publish_bulletin, the guards of submit_rectification and
+// accept_rectification, and the requirements a next round carries over.
 func (r *Results) Hook(c *Campaigns) {
 	c.AfterInspection = r.afterInspection
 	c.AfterBatch = r.afterBatch
 	c.Checks.AllRequirementsAnswered = r.allAnswered
 	c.Checks.AllRequirementsAccepted = r.allAccepted
+	c.CarryRequirements = r.unacceptedRequirements
 }
 
 func (r *Results) afterInspection(_ context.Context, tx *store.Tx, _ domain.Actor, _ domain.Campaign, in domain.Inspection, t domain.Transition, now time.Time) error {
