@@ -424,7 +424,9 @@ func (s *Server) inspectionRoutes() {
 		Path: "/api/v1/inspections/{id}/transitions", Summary: "Fire an event on an inspection", Tags: tags,
 		Description: "The inspected region answers (submit_self_check, submit_rectification), the campaign's " +
 			"inspectors review (begin_review, return, complete_review), its managers decide (issue_feedback, " +
-			"accept_rectification, reject_rectification).",
+			"accept_rectification, reject_rectification). The review events are for the inspectors assigned to the " +
+			"batch (PUT /batches/{id}/inspectors) and the campaign's managers only, never for the inspected region " +
+			"or one within it (403).",
 		Errors: []int{404, 409, 412}}, needs("inspections", "transition"),
 		func(ctx context.Context, in *transitionIn) (*tagged[InspectionOut], error) {
 			f, err := in.fire()

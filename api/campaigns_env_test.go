@@ -126,11 +126,38 @@ func (e *campEnv) batchBody(name string, regions []string) map[string]any {
 		"feedback_due":    now.Add(90 * 24 * time.Hour).Format(time.RFC3339)}
 }
 
+// createBatch creates a batch; a national campaign's batch gets the env's
+// national inspector assigned (only assigned inspectors and the campaign's
+// managers fire the review events and write reviews).
 func (e *campEnv) createBatch(token string, campaignID int64, body map[string]any) api.BatchOut {
 	e.t.Helper()
 	var b api.BatchOut
 	e.Must(201, "POST", campPath("campaigns", campaignID)+"/batches", token, body).JSON(e.t, &b)
+	if e.campaign(e.admin(), campaignID).RegionCode == "0" {
+		e.assignInspectors(b.ID, e.inspector())
+	}
 	return b
+}
+
+// assignInspectors replaces the inspectors assigned to a batch with the
+// users of the tokens, as the admin.
+func (e *campEnv) assignInspectors(batchID int64, tokens ...string) {
+	e.t.Helper()
+	ids := []int64{}
+	for _, tok := range tokens {
+		ids = append(ids, e.userID(tok))
+	}
+	e.Must(200, "PUT", campPath("batches", batchID)+"/inspectors", e.admin(), map[string]any{"user_ids": ids})
+}
+
+// userID returns the id of the user a token belongs to.
+func (e *campEnv) userID(token string) int64 {
+	e.t.Helper()
+	var me struct {
+		ID int64 `json:"id"`
+	}
+	e.Must(200, "GET", "/api/v1/me", token, nil).JSON(e.t, &me)
+	return me.ID
 }
 
 func (e *campEnv) batch(token string, id int64) api.BatchOut {

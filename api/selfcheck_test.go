@@ -81,15 +81,6 @@ func (f *scoreFixture) reviewPath(province, code string) string {
 	return campPath("inspections", f.ins[province].ID) + "/review/" + code
 }
 
-// userID returns the id of the user a token belongs to.
-func (f *scoreFixture) userID(token string) int64 {
-	var me struct {
-		ID int64 `json:"id"`
-	}
-	f.Must(200, "GET", "/api/v1/me", token, nil).JSON(f.t, &me)
-	return me.ID
-}
-
 // indicators lists the codes and measures of both national sets.
 func (f *scoreFixture) indicators() []struct {
 	Code     string
@@ -274,7 +265,8 @@ func TestSelfCheck403(t *testing.T) {
 	f.mustFire(f.admin(), "batches", f.batch.ID, "start_site_review", nil)
 	f.mustFire(f.inspector(), "inspections", f.ins["44"].ID, "begin_review", nil)
 	rate := map[string]any{"rating": "met"}
-	// An inspector not assigned to the batch.
+	// An inspector not assigned to the batch (the fixture assigned it).
+	f.assignInspectors(f.batch.ID)
 	checkProblem(t, "unassigned inspector", f.Do("PUT", f.reviewPath("44", "IN01"), f.inspector(), rate), 403)
 	// The inspected region reviews itself, nor does one of its counties.
 	checkProblem(t, "self-review", f.Do("PUT", f.reviewPath("44", "IN01"), f.coordinator("44"), rate), 403)

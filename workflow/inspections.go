@@ -18,7 +18,7 @@ type side int
 const (
 	sideAny       side = iota
 	sideInspected      // the inspected region's own officers answer
-	sideReviewer       // the inspectors of the campaign's region review
+	sideReviewer       // the batch's assigned inspectors and the campaign's managers review (mayReview)
 	sideManager        // the campaign's managers decide
 )
 
@@ -36,8 +36,11 @@ var eventSide = map[domain.Event]side{
 // checkSide refuses an actor who holds the right role but sits on the wrong
 // side of the inspection: a province coordinator may answer its own national
 // inspection but not review or judge it, and in its own provincial campaign
-// it reviews and judges but does not answer for its counties.
-func (s *Campaigns) checkSide(actor domain.Actor, ev domain.Event, c domain.Campaign, in domain.Inspection) error {
+// it reviews and judges but does not answer for its counties. The review
+// events (begin_review, return, complete_review) follow the rule of the
+// review writes (mayReview): only the inspectors assigned to the batch and
+// the campaign's managers, never a region within the inspected one.
+func (s *Campaigns) checkSide(tx *store.Tx, actor domain.Actor, ev domain.Event, c domain.Campaign, in domain.Inspection) error {
 	switch eventSide[ev] {
 	case sideInspected:
 		// Inside the inspected region (checked by the scope) and strictly
@@ -47,8 +50,8 @@ func (s *Campaigns) checkSide(actor domain.Actor, ev domain.Event, c domain.Camp
 			return domain.Errorf(domain.EForbidden, "only the officers of the inspected region %s may %s", in.RegionCode, ev)
 		}
 	case sideReviewer:
-		if !s.Authz.Allowed(actor.Role, "inspections", "review", actor.RegionCode, c.RegionCode) {
-			return domain.Errorf(domain.EForbidden, "only the inspectors of the campaign's region %s may %s", c.RegionCode, ev)
+		if err := s.mayReview(tx, actor, c, in); err != nil {
+			return err
 		}
 	case sideManager:
 		if !s.Authz.Allowed(actor.Role, "campaigns", "transition", actor.RegionCode, c.RegionCode) {
@@ -59,7 +62,9 @@ func (s *Campaigns) checkSide(actor domain.Actor, ev domain.Event, c domain.Camp
 }
 
 // FireInspection applies an event to an inspection: the actor must be in
-// scope of the inspected region and on the right side of it (checkSide);
+// scope of the inspected region and on the right side of it (checkSide; the
+// review events only by the batch's assigned inspectors and the campaign's
+// managers);
 // begin_review needs its batch in site_review and issue_feedback its batch
 // in feedback; submit_self_check and complete_review ask Checks. The
 // overdue mark is recomputed for the new state.
@@ -89,7 +94,7 @@ func (s *Campaigns) FireInspection(ctx context.Context, actor domain.Actor, id i
 		}
 		m := domain.InspectionMachine()
 		guard := func(t domain.Transition) error {
-			if err := s.checkSide(actor, t.Event, c, in); err != nil {
+			if err := s.checkSide(tx, actor, t.Event, c, in); err != nil {
 				return err
 			}
 			return s.inspectionGuard(ctx, tx, t, c, b, in)

@@ -70,8 +70,15 @@ func (s *Reviews) vetoIndicators() []string {
 	return domain.DefaultScoring().VetoIndicators
 }
 
-// mayReview refuses (403) an actor who does not review this inspection.
-func (s *Reviews) mayReview(tx *store.Tx, actor domain.Actor, c domain.Campaign, in domain.Inspection) error {
+// mayReview refuses (403) an actor who does not review this inspection: the
+// one rule of who reviews (see Reviews), for the review writes and for the
+// inspection events begin_review, return and complete_review (checkSide).
+// The actor's region may not lie within the inspected region and must be on
+// the campaign's branch; then the campaign's managers (campaigns:transition
+// and inspections:review on the campaign's region: national admins, the
+// province coordinator of a provincial campaign) may, and otherwise only a
+// user assigned to the inspection's batch (PUT /batches/{id}/inspectors).
+func (d Deps) mayReview(tx *store.Tx, actor domain.Actor, c domain.Campaign, in domain.Inspection) error {
 	if domain.Within(actor.RegionCode, in.RegionCode) {
 		return domain.Errorf(domain.EForbidden, "a region never reviews itself: %s lies within the inspected region %s",
 			actor.RegionCode, in.RegionCode)
@@ -80,8 +87,8 @@ func (s *Reviews) mayReview(tx *store.Tx, actor domain.Actor, c domain.Campaign,
 		return domain.Errorf(domain.EForbidden, "region %s has no part in campaign %d of region %s", actor.RegionCode, c.ID, c.RegionCode)
 	}
 	// The campaign's managers.
-	if s.Authz.Allowed(actor.Role, "campaigns", "transition", actor.RegionCode, c.RegionCode) &&
-		s.Authz.Allowed(actor.Role, "inspections", "review", actor.RegionCode, c.RegionCode) {
+	if d.Authz.Allowed(actor.Role, "campaigns", "transition", actor.RegionCode, c.RegionCode) &&
+		d.Authz.Allowed(actor.Role, "inspections", "review", actor.RegionCode, c.RegionCode) {
 		return nil
 	}
 	ok, err := tx.IsBatchInspector(in.BatchID, actor.UserID)
