@@ -94,7 +94,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 
 // sqliteDSN adds the pragmas ducha relies on: WAL so readers never block the
 // writer, a busy timeout instead of immediate SQLITE_BUSY, foreign keys, and
-// BEGIN IMMEDIATE so that a transaction never fails upgrading a read lock.
+// synchronous=FULL: under WAL, NORMAL may lose the last commits on a power
+// cut, and a change acknowledged with a 2xx must survive one. (_txlock is
+// listed for the record; the driver stops reading at _time_format, which is
+// why Store.Tx takes the write lock itself.)
 func sqliteDSN(path string) string {
 	if !strings.HasPrefix(path, "file:") {
 		path = "file:" + path
@@ -104,7 +107,7 @@ func sqliteDSN(path string) string {
 		sep = "&"
 	}
 	return path + sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
 }
 
 // mysqlDSN forces what the schema needs: parsed UTC times and utf8mb4.
