@@ -248,8 +248,9 @@ func (s *Server) resultRoutes() {
 	register(s, huma.Operation{OperationID: "decide-requirement", Method: http.MethodPost,
 		Path:    "/api/v1/inspections/{id}/rectification/{requirement_id}/decision",
 		Summary: "Accept or reject the answer to a requirement", Tags: tags,
-		Description: "By the inspectors of the campaign's region while the inspection is rectification_submitted " +
-			"(409 otherwise); a rejection needs a reason. accept_rectification needs every answer accepted; " +
+		Description: "By who reviews the inspection, as for the site review: the inspectors assigned to its batch and " +
+			"the campaign's managers, never a user whose region lies within the inspected one (403 otherwise); " +
+			"while the inspection is rectification_submitted (409 otherwise); a rejection needs a reason. accept_rectification needs every answer accepted; " +
 			"reject_rectification sends the inspection back for the rejected ones.",
 		Errors: []int{404, 409}}, needs("inspections", "review"),
 		func(ctx context.Context, in *decisionIn) (*body[store.RectificationAnswer], error) {

@@ -3,7 +3,9 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ducha/ducha/api"
 	"github.com/ducha/ducha/testenv"
 )
 
@@ -100,4 +102,47 @@ func TestReviewEventsProvincial(t *testing.T) {
 	// national admin.
 	e.mustFire(gd, "inspections", id, "begin_review", nil)
 	e.mustFire(e.admin(), "inspections", id, "return", map[string]any{"reason": "退回"})
+}
+
+// Rectification decisions follow the same rule: the unassigned inspector
+// and the inspected province are refused (and nothing is recorded), the
+// assigned inspector and a national admin decide.
+func TestRectificationDecisionNeedsAssignment(t *testing.T) {
+	e := newResEnv(t, testenv.AppOptions{})
+	_, _, ins := e.toFeedback("44", "45")
+	gd, gx := ins["44"], ins["45"]
+	e.src.setRequirements(gd.ID, req(9601, "IN07", "建立双向协作机制", time.Time{}))
+	e.src.setRequirements(gx.ID, req(9701, "IN03", "落实免费技术服务", time.Time{}))
+	for _, in := range []api.InspectionOut{gd, gx} {
+		e.mustFire(e.admin(), "inspections", in.ID, "issue_feedback", nil)
+		e.waitFeedback(in.ID)
+	}
+	other := e.user("inspector2", "national_inspector", "0")
+	const unassigned, self = "assigned to batch", "never reviews itself"
+	for _, x := range []struct {
+		region, req, token, who string
+	}{{"44", "9601", e.inspector(), "assigned inspector"}, {"45", "9701", e.admin(), "national admin"}} {
+		id, coord := ins[x.region].ID, e.coordinator(x.region)
+		path := campPath("inspections", id) + "/rectification/" + x.req
+		e.Must(200, "PUT", path, coord, map[string]any{"narrative": "已整改"})
+		e.mustFire(coord, "inspections", id, "submit_rectification", nil)
+		for _, r := range []struct{ what, token, want string }{
+			{"decision by an unassigned inspector", other, unassigned},
+			{"decision by the inspected province", coord, self},
+		} {
+			p := checkProblem(t, r.what, e.Do("POST", path+"/decision", r.token, map[string]any{"accepted": true}), 403)
+			if d, _ := p["detail"].(string); p != nil && !strings.Contains(d, r.want) {
+				t.Errorf("%s: detail %q, want it to say %q", r.what, d, r.want)
+			}
+		}
+		var rv api.RectificationOut
+		e.Must(200, "GET", campPath("inspections", id)+"/rectification", e.admin(), nil).JSON(t, &rv)
+		if len(rv.Requirements) != 1 || rv.Requirements[0].Answer == nil || rv.Requirements[0].Answer.Accepted != nil {
+			t.Errorf("%s: refused decisions recorded something: %+v", x.region, rv.Requirements)
+		}
+		e.Must(200, "POST", path+"/decision", x.token, map[string]any{"accepted": true})
+		if out := e.mustFire(e.admin(), "inspections", id, "accept_rectification", nil); out["state"] != "closed" {
+			t.Errorf("after the %s's decision: %v", x.who, out)
+		}
+	}
 }

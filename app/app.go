@@ -116,10 +116,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	a.Attachments = workflow.NewAttachments(deps, a.Blobs,
 		workflow.AttachmentConfig{MaxSize: cfg.MaxUpload, SpoolDir: a.Blobs.TempDir()})
+	// One sealer (DUCHA_ENCRYPTION_KEY, or the key kept in the settings)
+	// for complainants' personal data and webhook secrets.
+	sealer, err := workflow.LoadSealer(deps, cfg.EncryptionKey)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Webhooks = workflow.NewWebhooks(deps, workflow.WebhookConfig{Timeout: cfg.WebhookTimeout,
-		MaxAttempts: cfg.WebhookMaxAttempts})
+		MaxAttempts: cfg.WebhookMaxAttempts, Sealer: sealer})
 	a.Campaigns = workflow.NewCampaigns(deps, workflow.CampaignsConfig{})
-	if err := a.initComplaints(ctx, deps); err != nil {
+	if err := a.initComplaints(ctx, deps, sealer); err != nil {
 		a.Close()
 		return nil, err
 	}

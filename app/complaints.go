@@ -10,13 +10,12 @@ import (
 
 // initComplaints builds the hotline's use cases: the complaint cases and the
 // holiday calendar.
-func (a *App) initComplaints(ctx context.Context, deps workflow.Deps) error {
+func (a *App) initComplaints(ctx context.Context, deps workflow.Deps, sealer *workflow.Sealer) error {
 	rules, err := workflow.ParseComplaintRules(a.Config.ComplaintDeadlines)
 	if err != nil {
 		return err
 	}
-	a.Complaints, err = workflow.NewComplaints(deps, workflow.ComplaintsConfig{EncryptionKey: a.Config.EncryptionKey,
-		Rules: rules})
+	a.Complaints, err = workflow.NewComplaints(deps, workflow.ComplaintsConfig{Sealer: sealer, Rules: rules})
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,10 @@ type Webhook struct {
 	URL        string
 	Events     []string
 	RegionCode string
-	// Secret keys the HMAC signature of every delivery. It is stored as is
-	// because signing needs it; the API shows it only once, on creation.
+	// Secret keys the HMAC signature of every delivery; the API shows it
+	// only once, on creation. The store keeps what it is given: workflow
+	// hands it the secret sealed (workflow.Sealer, "v1:…") and opens it to
+	// sign; rows written before sealing began hold it plain.
 	Secret    string
 	CreatedBy int64
 	CreatedAt time.Time

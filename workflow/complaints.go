@@ -59,8 +59,11 @@ import (
 type ComplaintsConfig struct {
 	// EncryptionKey is the base64 of the 32-byte AES key of complainants'
 	// personal data; "" generates one once and keeps it in the settings
-	// table, with a warning.
+	// table, with a warning. Ignored when Sealer is set.
 	EncryptionKey string
+	// Sealer, when set, is the process's sealer (LoadSealer), shared with
+	// the webhooks; nil loads one from EncryptionKey.
+	Sealer *Sealer
 	// Rules are the deadlines per category; categories left out keep
 	// domain.DefaultComplaintRules.
 	Rules map[domain.ComplaintCategory]domain.ComplaintRules
@@ -134,9 +137,12 @@ func NewComplaints(d Deps, cfg ComplaintsConfig) (*Complaints, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = 5 * time.Minute
 	}
-	sealer, err := loadSealer(d, cfg.EncryptionKey)
-	if err != nil {
-		return nil, err
+	sealer := cfg.Sealer
+	if sealer == nil {
+		var err error
+		if sealer, err = LoadSealer(d, cfg.EncryptionKey); err != nil {
+			return nil, err
+		}
 	}
 	return &Complaints{Deps: d, cfg: cfg, sealer: sealer}, nil
 }

@@ -215,8 +215,10 @@ func (r *Results) Answer(ctx context.Context, actor domain.Actor, inspectionID, 
 
 // Decide records the reviewers' decision on the answer to one requirement:
 // the inspection must be rectification_submitted (EConflict otherwise), the
-// actor one of the inspectors of the campaign's region, the requirement
-// answered; a rejection needs a reason.
+// actor one who reviews it (mayReview, the rule of the site review and the
+// review events: the batch's assigned inspectors and the campaign's
+// managers, never a region within the inspected one; 403 otherwise), the
+// requirement answered; a rejection needs a reason.
 func (r *Results) Decide(ctx context.Context, actor domain.Actor, inspectionID, requirementID int64, accepted bool, reason string) (store.RectificationAnswer, error) {
 	now := r.now()
 	var out store.RectificationAnswer
@@ -232,9 +234,8 @@ func (r *Results) Decide(ctx context.Context, actor domain.Actor, inspectionID, 
 		if err != nil {
 			return err
 		}
-		if !r.Authz.Allowed(actor.Role, "inspections", "review", actor.RegionCode, c.RegionCode) {
-			return domain.Errorf(domain.EForbidden, "only the inspectors of the campaign's region %s judge a rectification",
-				c.RegionCode)
+		if err := r.mayReview(tx, actor, c, in); err != nil {
+			return err
 		}
 		reqs, err := r.requirementsOf(ctx, tx, in)
 		if err != nil {

@@ -10,7 +10,8 @@ import (
 	"strings"
 )
 
-// Sealer encrypts personal data at rest with AES-256-GCM. A sealed value is
+// Sealer encrypts data at rest with AES-256-GCM: complainants' personal
+// data and webhook secrets, under one key (LoadSealer). A sealed value is
 // "v1:" followed by the base64 of nonce ‖ ciphertext ‖ tag; the field's name
 // is the additional data, so a sealed phone number cannot pass for a name.
 type Sealer struct {
@@ -89,10 +90,16 @@ func (s *Sealer) Open(field, sealed string) (string, error) {
 // configured.
 const encryptionKeySetting = "complaint_encryption_key"
 
-// loadSealer uses the configured key, or else one generated once and kept in
-// the settings table (shared by replicas, surviving restarts) — with a
-// warning, since whoever reads the database then also holds the key.
-func loadSealer(d Deps, configured string) (*Sealer, error) {
+// IsSealed says whether v has the form Seal gives (its version prefix); a
+// value stored before sealing began lacks it.
+func IsSealed(v string) bool { return strings.HasPrefix(v, sealPrefix) }
+
+// LoadSealer returns the one sealer of the process: the configured key
+// (DUCHA_ENCRYPTION_KEY), or else one generated once and kept in the
+// settings table (shared by replicas, surviving restarts) — with a warning,
+// since whoever reads the database then also holds the key. The app builds
+// it once and hands it to the complaints and the webhooks.
+func LoadSealer(d Deps, configured string) (*Sealer, error) {
 	if configured != "" {
 		key, err := ParseSealerKey(configured)
 		if err != nil {
@@ -108,13 +115,13 @@ func loadSealer(d Deps, configured string) (*Sealer, error) {
 		return base64.StdEncoding.EncodeToString(b), nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("complaints: encryption key: %w", err)
+		return nil, fmt.Errorf("encryption key: %w", err)
 	}
-	d.Log.Warn("DUCHA_ENCRYPTION_KEY is not set: complainants' personal data is encrypted with a key generated once " +
+	d.Log.Warn("DUCHA_ENCRYPTION_KEY is not set: complainants' personal data and webhook secrets are encrypted with a key generated once " +
 		"and kept in the database's settings table; set DUCHA_ENCRYPTION_KEY (base64 of 32 bytes) to keep the key apart from the data")
 	key, err := ParseSealerKey(stored)
 	if err != nil {
-		return nil, fmt.Errorf("complaints: stored encryption key: %w", err)
+		return nil, fmt.Errorf("stored encryption key: %w", err)
 	}
 	return NewSealer(key)
 }

@@ -35,7 +35,14 @@ type WebhookConfig struct {
 	MaxAttempts int
 	// Transport makes the requests; nil clones http.DefaultTransport.
 	Transport http.RoundTripper
+	// Sealer seals the subscriptions' secrets at rest: the process's one
+	// sealer (LoadSealer), the complaints' too. Without it no subscription
+	// is created.
+	Sealer *Sealer
 }
+
+// webhookSecretField is the additional data of a sealed webhook secret.
+const webhookSecretField = "webhook.secret"
 
 // Webhooks manages subscriptions of other systems to ducha's notices (see
 // Notify) and delivers the notices.
@@ -116,14 +123,22 @@ func (s *Webhooks) Create(ctx context.Context, actor domain.Actor, in NewWebhook
 			return store.Webhook{}, err
 		}
 	}
+	if s.cfg.Sealer == nil {
+		return store.Webhook{}, errors.New("webhooks: no sealer configured for the secrets")
+	}
+	sealed, err := s.cfg.Sealer.Seal(webhookSecretField, in.Secret)
+	if err != nil {
+		return store.Webhook{}, err
+	}
 	now := s.now()
 	var w store.Webhook
-	err := s.Store.Tx(ctx, func(tx *store.Tx) error {
+	err = s.Store.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		if w, err = tx.CreateWebhook(store.Webhook{URL: in.URL, Events: events, RegionCode: in.RegionCode,
-			Secret: in.Secret, CreatedBy: actor.UserID}, now); err != nil {
+			Secret: sealed, CreatedBy: actor.UserID}, now); err != nil {
 			return err
 		}
+		w.Secret = in.Secret // shown once, plain
 		return audit(ctx, tx, actor, now, store.AuditEntry{Entity: "webhook", EntityID: strconv.FormatInt(w.ID, 10),
 			RegionCode: w.RegionCode, Event: "create", Detail: map[string]any{"url": w.URL, "events": w.Events}})
 	})
@@ -316,9 +331,35 @@ func (s *Webhooks) Attempt(ctx context.Context, payload []byte, now time.Time) (
 	return nil, fmt.Errorf("webhook %d, delivery %s, attempt %d: %w", w.ID, d.UID, d.Attempts+1, err)
 }
 
+// secret returns the signing secret of a subscription as stored: a sealed
+// one ("v1:…", every one created since secrets are sealed) is opened; a
+// legacy one, stored plain before, is used as is. Such rows need no
+// migration: they stay plain until the subscription is replaced. (A legacy
+// secret chosen by its subscriber to begin with "v1:" would be taken for a
+// sealed one and fail to open; generated secrets never do.)
+func (s *Webhooks) secret(w store.Webhook) (string, error) {
+	if !IsSealed(w.Secret) {
+		return w.Secret, nil
+	}
+	if s.cfg.Sealer == nil {
+		return "", errors.New("the subscription's secret is sealed and no sealer is configured")
+	}
+	plain, err := s.cfg.Sealer.Open(webhookSecretField, w.Secret)
+	if err != nil {
+		s.Log.Error("webhook secret cannot be opened: is DUCHA_ENCRYPTION_KEY the key it was sealed with?",
+			"webhook", w.ID, "err", err)
+		return "", errors.New("not sent: the subscription's secret cannot be opened with the configured encryption key")
+	}
+	return plain, nil
+}
+
 // post sends a delivery once and returns the answer's status (0 when there
 // was none) and an error unless it is 2xx.
 func (s *Webhooks) post(ctx context.Context, w store.Webhook, d store.WebhookDelivery, now time.Time) (int, error) {
+	secret, err := s.secret(w)
+	if err != nil {
+		return 0, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(d.Body))
@@ -331,7 +372,7 @@ func (s *Webhooks) post(ctx context.Context, w store.Webhook, d store.WebhookDel
 	req.Header.Set("X-Ducha-Event", d.Event)
 	req.Header.Set("X-Ducha-Delivery", d.UID)
 	req.Header.Set("X-Ducha-Timestamp", ts)
-	req.Header.Set("X-Ducha-Signature", SignWebhook(w.Secret, ts, d.Body))
+	req.Header.Set("X-Ducha-Signature", SignWebhook(secret, ts, d.Body))
 	res, err := s.client.Do(req)
 	if err != nil {
 		var ue *url.Error
