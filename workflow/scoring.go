@@ -166,7 +166,8 @@ func (s *Scoring) batchTotals(ctx context.Context, tx *store.Tx, batchID int64) 
 	for i, in := range ins {
 		ids[i] = in.ID
 	}
-	answers, err := tx.AnswersOf(ids)
+	// Only the figures: a national batch has tens of thousands of answers.
+	answers, err := tx.AnswerFiguresOf(ids)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,12 +256,13 @@ func scoreInspection(cfg domain.ScoringConfig, c domain.Campaign, sets *campaign
 				continue
 			}
 			given := 0
+			parts := newRollUpParts(byIndicator[ii.Code], region)
 			for j := range ii.Measures {
 				m := &ii.Measures[j]
 				if t, ok := c.Targets[m.Code]; ok {
 					m.Target = &t
 				}
-				ru, err := RollUp(byIndicator[ii.Code], m.Code, m.Direction, region)
+				ru, err := parts.rollUp(m.Code, m.Direction)
 				if err != nil {
 					return domain.Total{}, err
 				}
@@ -394,13 +396,36 @@ type MeasureRollUp struct {
 // current answers of its indicator (all in region's subtree), by the rule
 // of MeasureRollUp, through domain.RollUpMeasure.
 func RollUp(answers []domain.Answer, measure string, dir domain.Direction, region string) (MeasureRollUp, error) {
+	return newRollUpParts(answers, region).rollUp(measure, dir)
+}
+
+// rollUpParts is which of an indicator's answers a roll-up to region sums:
+// the same for each of the indicator's measures, so scoring finds them once
+// per indicator rather than once per measure.
+type rollUpParts struct {
+	answers    []domain.Answer
+	region     string
+	top        []int    // topMost's indexes
+	superseded []string // topMost's superseded regions
+}
+
+func newRollUpParts(answers []domain.Answer, region string) *rollUpParts {
+	p := &rollUpParts{answers: answers, region: region}
+	if len(answers) > 0 {
+		p.top, p.superseded = topMost(answers, region, false)
+	}
+	return p
+}
+
+// rollUp is RollUp of one measure.
+func (p *rollUpParts) rollUp(measure string, dir domain.Direction) (MeasureRollUp, error) {
+	answers, region, top := p.answers, p.region, p.top
 	out := MeasureRollUp{Code: measure, Regions: []string{}}
 	if len(answers) == 0 {
 		return out, nil
 	}
 	out.Answered = true
-	top, superseded := topMost(answers, region, false)
-	out.Superseded = superseded
+	out.Superseded = slices.Clone(p.superseded)
 	in, used, na, err := sumParts(answers, top, measure, dir)
 	if err != nil {
 		return out, err
@@ -446,7 +471,8 @@ func topMost(answers []domain.Answer, region string, below bool) (top []int, sup
 			continue
 		}
 		covered := false
-		for _, up := range domain.AncestorCodes(a.RegionCode) {
+		// The parent chain, not AncestorCodes: no slice per answer.
+		for up := domain.ParentCode(a.RegionCode); up != ""; up = domain.ParentCode(up) {
 			if at[up] && domain.Within(up, region) {
 				covered = true
 				break
@@ -490,20 +516,30 @@ func sumParts(answers []domain.Answer, idx []int, measure string, dir domain.Dir
 // rollUpFormula shows the sum: (90 + 1) / (100 + 10) = 91 / 110. Past a
 // dozen parts it gives the totals and the count only.
 func rollUpFormula(answers []domain.Answer, idx []int, measure string, sum domain.Figures) string {
-	var ns, ds []string
+	figures := func(a *domain.Answer) (domain.MeasureAnswer, bool) {
+		m, ok := a.Measures[measure]
+		return m, ok && !a.NotApplicable && !m.NotApplicable
+	}
+	n := 0
 	for _, i := range idx {
-		a := &answers[i]
-		if m, ok := a.Measures[measure]; ok && !a.NotApplicable && !m.NotApplicable {
-			ns = append(ns, num(m.Numerator))
-			ds = append(ds, num(m.Denominator))
+		if _, ok := figures(&answers[i]); ok {
+			n++
 		}
 	}
 	total := num(sum.Numerator) + " / " + num(sum.Denominator)
 	switch {
-	case len(ns) == 1:
+	case n == 1:
 		return total
-	case len(ns) > 12:
-		return fmt.Sprintf("Σ numerators / Σ denominators over %d regions = %s", len(ns), total)
+	case n > 12:
+		// Counted, not formatted: a province's roll-up has hundreds of parts.
+		return fmt.Sprintf("Σ numerators / Σ denominators over %d regions = %s", n, total)
+	}
+	var ns, ds []string
+	for _, i := range idx {
+		if m, ok := figures(&answers[i]); ok {
+			ns = append(ns, num(m.Numerator))
+			ds = append(ds, num(m.Denominator))
+		}
 	}
 	return "(" + strings.Join(ns, " + ") + ") / (" + strings.Join(ds, " + ") + ") = " + total
 }
