@@ -391,3 +391,34 @@ func (p *proxy) cut() {
 		delete(p.conns, c)
 	}
 }
+
+// TestArchivedTaskIsRelayedAgain: a task whose retries ran out is archived by
+// Asynq under its ID; once its hand-over is stale the relay deletes the
+// archived copy and queues it afresh, so the outbox row is not stuck.
+func TestArchivedTaskIsRelayedAgain(t *testing.T) {
+	ctx := context.Background()
+	a := testenv.StartApp(t, testenv.AppOptions{NoWorker: true})
+	r := relay(t, a)
+	id := enqueue(t, a, app.TypePing, 1)[0]
+	if n, err := r.RelayOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("relay: %d, %v", n, err)
+	}
+	if err := a.Queue.Inspector().ArchiveTask(a.Queue.Name(), jobs.TaskID(id)); err != nil {
+		t.Fatalf("archiving the task: %v", err)
+	}
+	a.Clock.Advance(3 * time.Minute)
+	if n, err := r.RelayOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("relay after the hand-over went stale: %d, %v", n, err)
+	}
+	info, err := a.Queue.Inspector().GetTaskInfo(a.Queue.Name(), jobs.TaskID(id))
+	if err != nil || info.State == asynq.TaskStateArchived {
+		t.Fatalf("after the relay the task is %+v (%v), want queued afresh", info, err)
+	}
+	if err := a.StartWorker(); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, wait, "the ping to be done", func() bool { return done(t, a, id) })
+	if n := pings(t, a, id); n != 1 {
+		t.Errorf("%d ping audit rows, want 1", n)
+	}
+}

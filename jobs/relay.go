@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -66,10 +67,10 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for i, t := range due {
-		payload := []byte(strconv.FormatInt(t.ID, 10))
-		_, err := r.q.client.EnqueueContext(ctx, asynq.NewTask(t.Type, payload),
-			asynq.TaskID(TaskID(t.ID)), asynq.Queue(r.q.cfg.Queue), asynq.MaxRetry(r.q.cfg.MaxRetry),
-			asynq.Retention(24*time.Hour))
+		err := r.enqueue(ctx, t.Type, t.ID)
+		if errors.Is(err, asynq.ErrTaskIDConflict) && t.EnqueuedAt != nil {
+			err = r.revive(ctx, t.Type, t.ID)
+		}
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return i, err
 		}
@@ -80,4 +81,31 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		}
 	}
 	return len(due), nil
+}
+
+// revive hands a task over again when Redis holds it only as archived: Asynq
+// archives a task whose retries ran out, and an archived task keeps its ID,
+// so without this its outbox row would stay pending for ever. The archived
+// copy is deleted and the task queued afresh, with a fresh set of retries;
+// a task that can never succeed thus keeps failing visibly (attempts and
+// last_error on its row, the dashboard) instead of being dropped.
+func (r *Relay) revive(ctx context.Context, typ string, id int64) error {
+	info, err := r.q.inspector.GetTaskInfo(r.q.cfg.Queue, TaskID(id))
+	if err != nil || info.State != asynq.TaskStateArchived {
+		return asynq.ErrTaskIDConflict // still queued, retrying or done: leave it
+	}
+	if err := r.q.inspector.DeleteTask(r.q.cfg.Queue, TaskID(id)); err != nil {
+		return fmt.Errorf("jobs: delete archived task %d: %w", id, err)
+	}
+	r.log.Warn("handing over again a task whose retries ran out", "outbox_id", id, "type", typ)
+	return r.enqueue(ctx, typ, id)
+}
+
+// enqueue hands outbox row id to Asynq under its task ID; the payload is the
+// row id, the row itself is the record.
+func (r *Relay) enqueue(ctx context.Context, typ string, id int64) error {
+	_, err := r.q.client.EnqueueContext(ctx, asynq.NewTask(typ, []byte(strconv.FormatInt(id, 10))),
+		asynq.TaskID(TaskID(id)), asynq.Queue(r.q.cfg.Queue), asynq.MaxRetry(r.q.cfg.MaxRetry),
+		asynq.Retention(24*time.Hour))
+	return err
 }
