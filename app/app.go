@@ -102,7 +102,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opt Options) (*App, 
 	}
 	deps := workflow.Deps{Store: a.Store, Authz: a.Authz, Clock: opt.Clock, Log: log}
 	if a.Auth, err = workflow.NewAuth(deps, workflow.AuthConfig{Secret: cfg.TokenSecret, TokenTTL: cfg.TokenTTL,
-		Hashing: opt.Hashing}); err != nil {
+		Hashing: opt.Hashing,
+		// Failed sign-ins are counted in Redis so that replicas share one limit.
+		Throttle: workflow.ThrottleConfig{Shared: workflow.NewRedisFailures(a.Queue.Redis(), a.Queue.Name())}}); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -53,6 +53,9 @@ func NewAuth(d Deps, cfg AuthConfig) (*Auth, error) {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
 	}
+	if cfg.Throttle.Log == nil {
+		cfg.Throttle.Log = d.Log
+	}
 	return &Auth{Deps: d, cfg: cfg, secret: []byte(secret), throttle: NewThrottle(cfg.Throttle, d.Clock)}, nil
 }
 
@@ -90,7 +93,7 @@ var errBadCredentials = domain.Errorf(domain.EUnauthenticated, "wrong username o
 // are throttled per username and per client address.
 func (a *Auth) Login(ctx context.Context, username, password, addr string) (Session, error) {
 	now := a.now()
-	if wait := a.throttle.Blocked(username, addr); wait > 0 {
+	if wait := a.throttle.Blocked(ctx, username, addr); wait > 0 {
 		return Session{}, &domain.Error{Code: domain.ETooManyRequests,
 			Message: "too many failed sign-ins; try again later",
 			Extra:   map[string]any{"retry_after_seconds": int(wait.Seconds()) + 1}}
@@ -107,10 +110,10 @@ func (a *Auth) Login(ctx context.Context, username, password, addr string) (Sess
 		}
 	}
 	if !ok {
-		a.throttle.Fail(username, addr)
+		a.throttle.Fail(ctx, username, addr)
 		return Session{}, errBadCredentials
 	}
-	a.throttle.Succeed(username)
+	a.throttle.Succeed(ctx, username)
 	exp := now.Add(a.cfg.TokenTTL)
 	tok, err := a.sign(u, now, exp)
 	if err != nil {
