@@ -146,6 +146,24 @@ func (s *Campaigns) GetBatch(ctx context.Context, actor domain.Actor, id int64) 
 	return b, err
 }
 
+// readableInspection reads an inspection, locking its row for the rest of
+// the transaction, and its campaign, if actor may read the inspection
+// (inspections:read on the inspected region).
+func readableInspection(tx *store.Tx, d Deps, actor domain.Actor, id int64) (domain.Inspection, domain.Campaign, error) {
+	in, err := tx.Inspection(id, true)
+	if err != nil {
+		return domain.Inspection{}, domain.Campaign{}, err
+	}
+	if err := d.Authz.Check(actor, "inspections", "read", in.RegionCode); err != nil {
+		return domain.Inspection{}, domain.Campaign{}, err
+	}
+	c, err := tx.Campaign(in.CampaignID, false)
+	if err != nil {
+		return domain.Inspection{}, domain.Campaign{}, err
+	}
+	return in, c, nil
+}
+
 // readableBatch reads a batch and its campaign, if actor may read the batch
 // (batches:read on the campaign's region).
 func readableBatch(tx *store.Tx, d Deps, actor domain.Actor, id int64) (domain.Batch, domain.Campaign, error) {

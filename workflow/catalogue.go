@@ -285,13 +285,9 @@ func (c *Catalogue) UpdateIndicator(ctx context.Context, actor domain.Actor, set
 	now := c.now()
 	var out domain.IndicatorSet
 	err := c.Store.Tx(ctx, func(tx *store.Tx) error {
-		s, err := c.draft(tx, actor, setID, ifVersion)
+		s, in, err := c.draftIndicator(tx, actor, setID, code, ifVersion)
 		if err != nil {
 			return err
-		}
-		in, ok := s.Indicator(code)
-		if !ok {
-			return domain.Errorf(domain.ENotFound, "indicator set %s has no indicator %q", s.Code, code)
 		}
 		before := map[string]any{}
 		after := map[string]any{}
@@ -428,13 +424,9 @@ func (c *Catalogue) RemoveIndicator(ctx context.Context, actor domain.Actor, set
 	now := c.now()
 	var out domain.IndicatorSet
 	err := c.Store.Tx(ctx, func(tx *store.Tx) error {
-		s, err := c.draft(tx, actor, setID, ifVersion)
+		s, in, err := c.draftIndicator(tx, actor, setID, code, ifVersion)
 		if err != nil {
 			return err
-		}
-		in, ok := s.Indicator(code)
-		if !ok {
-			return domain.Errorf(domain.ENotFound, "indicator set %s has no indicator %q", s.Code, code)
 		}
 		parent, err := tx.IndicatorSet(*s.ParentID)
 		if err != nil {
@@ -787,4 +779,18 @@ func checkLocal(v *domain.Validation, loc locator, region string, in *domain.Ind
 		in.Explanation = strings.Join(formulas, "\n")
 	}
 	checkText(v, loc("explanation", -1), in.Explanation, 4000, true)
+}
+
+// draftIndicator reads a draft the actor may change (as draft does) and one
+// of its indicators, ENotFound when the draft has no such indicator.
+func (c *Catalogue) draftIndicator(tx *store.Tx, actor domain.Actor, setID int64, code string, ifVersion int) (domain.IndicatorSet, domain.Indicator, error) {
+	s, err := c.draft(tx, actor, setID, ifVersion)
+	if err != nil {
+		return domain.IndicatorSet{}, domain.Indicator{}, err
+	}
+	in, ok := s.Indicator(code)
+	if !ok {
+		return domain.IndicatorSet{}, domain.Indicator{}, domain.Errorf(domain.ENotFound, "indicator set %s has no indicator %q", s.Code, code)
+	}
+	return s, in, nil
 }

@@ -143,14 +143,7 @@ func (r *Results) Answer(ctx context.Context, actor domain.Actor, inspectionID, 
 	now := r.now()
 	var out store.RectificationAnswer
 	err := r.Store.Tx(ctx, func(tx *store.Tx) error {
-		in, err := tx.Inspection(inspectionID, true)
-		if err != nil {
-			return err
-		}
-		if err := r.Authz.Check(actor, "inspections", "read", in.RegionCode); err != nil {
-			return err
-		}
-		c, err := tx.Campaign(in.CampaignID, false)
+		in, c, err := readableInspection(tx, r.Deps, actor, inspectionID)
 		if err != nil {
 			return err
 		}
@@ -223,14 +216,7 @@ func (r *Results) Decide(ctx context.Context, actor domain.Actor, inspectionID, 
 	now := r.now()
 	var out store.RectificationAnswer
 	err := r.Store.Tx(ctx, func(tx *store.Tx) error {
-		in, err := tx.Inspection(inspectionID, true)
-		if err != nil {
-			return err
-		}
-		if err := r.Authz.Check(actor, "inspections", "read", in.RegionCode); err != nil {
-			return err
-		}
-		c, err := tx.Campaign(in.CampaignID, false)
+		in, c, err := readableInspection(tx, r.Deps, actor, inspectionID)
 		if err != nil {
 			return err
 		}
